@@ -1,0 +1,150 @@
+"""The `papertide` command: the front door to every job."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from papertide import __version__
+from papertide.conf import ConfigError
+from papertide.sources.records import SourceError
+
+# Errors a user can fix; they are shown as one line, never as a traceback.
+USER_ERRORS = (ConfigError, SourceError)
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "papertide.settings")
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        django.setup()
+    except ImproperlyConfigured as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def migrate_database() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+class PapertideGroup(click.Group):
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except USER_ERRORS as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=PapertideGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="papertide")
+def cli() -> None:
+    """papertide: a self-hostable daily research-papers platform.
+
+    Settings come from PAPERTIDE_* environment variables or PAPERTIDE_DATA_DIR/papertide.toml
+    (see docs/settings.md). Data lives in PAPERTIDE_DATA_DIR (default ./papertide-data).
+    """
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on  [default: PAPERTIDE_HOST or 127.0.0.1]")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port  [default: PAPERTIDE_PORT or 8000]")
+@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes  [default: PAPERTIDE_WORKERS or 2]")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Threads per worker")
+@click.option("--no-demo", is_flag=True, help="Do not load the demo day into an empty database.")
+def serve(host: str | None, port: int | None, workers: int | None, threads: int, no_demo: bool) -> None:
+    """Serve the site (the main job).
+
+    On first run this creates the database and loads the bundled demo day (one real day of arXiv,
+    1,504 papers); later runs just serve.
+    """
+    setup_django()
+    from django.conf import settings
+    from django.db import connections
+
+    from papertide.papers.models import Paper
+    from papertide.web.server import run_server
+
+    migrate_database()
+    if not no_demo and not Paper.objects.exists():
+        click.echo("Empty database: loading the demo day (one real day of arXiv announcements)…")
+        _load_demo()
+    # Worker processes are forked from this one; each must open its own database connection.
+    connections.close_all()
+    run_server(
+        host=host or settings.SERVE_HOST,
+        port=port or settings.SERVE_PORT,
+        workers=workers or settings.SERVE_WORKERS,
+        threads=threads,
+    )
+
+
+def _load_demo() -> None:
+    from papertide.demo import load_demo_day
+
+    result = load_demo_day()
+    click.echo(f"Demo day loaded: {result}.")
+
+
+@cli.command()
+def demo() -> None:
+    """Load the bundled demo day (idempotent: a second run changes nothing)."""
+    setup_django()
+    migrate_database()
+    _load_demo()
+
+
+@cli.group("import")
+def import_group() -> None:
+    """Import papers from files you already have."""
+
+
+@import_group.command("arxiv-rss")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_arxiv_rss(files: tuple[Path, ...]) -> None:
+    """Import saved arXiv announcement feeds (rss.arxiv.org responses; .xml or .xml.gz).
+
+    Each file is one transaction: a file that cannot be read is reported and changes nothing.
+    """
+    import gzip
+
+    setup_django()
+    migrate_database()
+    from papertide.papers.upsert import upsert_papers
+    from papertide.sources.arxiv_rss import parse_announcement_feed
+
+    for path in files:
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        try:
+            feed = parse_announcement_feed(data)
+        except SourceError as exc:
+            raise SourceError(f"{path}: {exc}") from None
+        if not feed.records:
+            click.echo(f"{path}: an empty announcement feed (arXiv announces nothing on weekends and holidays).")
+            continue
+        click.echo(f"{path}: {upsert_papers(feed.records)}.")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True}, add_help_option=False)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def manage(args: tuple[str, ...]) -> None:
+    """Run a Django management command (e.g. `papertide manage createsuperuser`)."""
+    setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["papertide manage", *args])
+
+
+def main() -> None:
+    cli(prog_name="papertide")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""Where papertide's settings come from: environment variables, then an optional config file.
+
+Every setting is named `PAPERTIDE_<NAME>`. The environment wins; otherwise the value comes from
+`<data dir>/papertide.toml` (keys are the names without the prefix, lower-case, e.g. `port = 8080`);
+otherwise the default. A value that cannot be read raises `ConfigError` naming the setting.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from functools import cache
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    """A setting has a value papertide cannot use; the message says which and what to do."""
+
+
+PREFIX = "PAPERTIDE_"
+CONFIG_FILE_NAME = "papertide.toml"
+SECRET_KEY_FILE_NAME = "secret_key"
+
+
+def data_dir() -> Path:
+    """The directory that holds the database, the secret key and derived indexes."""
+    return Path(os.environ.get(PREFIX + "DATA_DIR") or "papertide-data").expanduser().resolve()
+
+
+@cache
+def _file_values(directory: Path) -> dict[str, object]:
+    path = directory / CONFIG_FILE_NAME
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            values = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+    return {str(key).upper(): value for key, value in values.items()}
+
+
+def _raw(name: str) -> object | None:
+    if (PREFIX + name) in os.environ:
+        return os.environ[PREFIX + name]
+    return _file_values(data_dir()).get(name)
+
+
+def env_str(name: str, default: str) -> str:
+    value = _raw(name)
+    return default if value is None else str(value)
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    value = _raw(name)
+    if value is None:
+        return default
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name} must be a whole number, got {value!r}") from None
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        raise ConfigError(f"{PREFIX}{name} must be between {minimum} and {maximum}, got {number}")
+    return number
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = _raw(name)
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ConfigError(f"{PREFIX}{name} must be true or false, got {value!r}")
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env_str(name, default).strip()
+    for choice in choices:
+        if value.lower() == choice.lower():
+            return choice
+    raise ConfigError(f"{PREFIX}{name} must be one of {', '.join(choices)}, got {value!r}")
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    """A list setting: whitespace- or comma-separated in the environment, an array in the file."""
+    value = _raw(name)
+    if value is None:
+        return list(default)
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    return [item for item in str(value).replace(",", " ").split() if item]
+
+
+def secret_key(directory: Path) -> str:
+    """`PAPERTIDE_SECRET_KEY`, or a key generated on first run and kept in the data directory."""
+    configured = _raw("SECRET_KEY")
+    if configured:
+        return str(configured)
+    path = directory / SECRET_KEY_FILE_NAME
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(50)
+    # O_EXCL: when two processes start at once, exactly one writes the key and both read it back.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key
+
+
+def ensure_data_dir() -> Path:
+    directory = data_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the data directory {directory} ({exc.strerror}); "
+            f"set {PREFIX}DATA_DIR to a writable path"
+        ) from None
+    return directory

@@ -1,0 +1,39 @@
+from django.contrib import admin
+
+from papertide.papers.models import DailyEntry, Paper, PaperAuthor, Upvote
+
+
+class PaperAuthorInline(admin.TabularInline):
+    model = PaperAuthor
+    extra = 0
+    fields = ["position", "name"]
+    readonly_fields = ["position", "name"]
+    can_delete = False
+
+
+@admin.register(Paper)
+class PaperAdmin(admin.ModelAdmin):
+    list_display = ["arxiv_id", "version", "title", "primary_category", "announced_on", "source", "index_pending"]
+    list_filter = ["source", "index_pending", "announced_on"]
+    search_fields = ["arxiv_id", "title", "doi"]
+    readonly_fields = ["created_at", "modified_at"]
+    date_hierarchy = "announced_on"
+    inlines = [PaperAuthorInline]
+
+
+@admin.register(DailyEntry)
+class DailyEntryAdmin(admin.ModelAdmin):
+    list_display = ["day", "paper", "how", "submitted_by", "featured", "hidden"]
+    list_filter = ["how", "featured", "hidden", "day"]
+    list_editable = ["featured", "hidden"]
+    search_fields = ["paper__arxiv_id", "paper__title", "submitter_name"]
+    raw_id_fields = ["paper", "submitted_by"]
+    list_select_related = ["paper", "submitted_by"]
+    date_hierarchy = "day"
+
+
+@admin.register(Upvote)
+class UpvoteAdmin(admin.ModelAdmin):
+    list_display = ["paper", "user", "created_at"]
+    raw_id_fields = ["paper", "user"]
+    list_select_related = ["paper", "user"]

@@ -1,0 +1,172 @@
+"""Papers, their place on the daily list, and readers' upvotes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count
+from django.urls import reverse
+
+
+class Source(models.TextChoices):
+    ARXIV_RSS = "arxiv-rss", "arXiv announcement feed"
+    ARXIV_API = "arxiv-api", "arXiv export API"
+    ARXIV_OAI = "arxiv-oai", "arXiv OAI-PMH"
+    KAGGLE = "kaggle", "Kaggle arXiv dump"
+    HUGGINGFACE = "huggingface", "Hugging Face daily papers"
+    SUBMISSION = "submission", "Reader submission"
+
+
+class PaperQuerySet(models.QuerySet):
+    def with_upvote_counts(self) -> PaperQuerySet:
+        return self.annotate(upvote_count=Count("upvotes", distinct=True))
+
+    def by_author(self, name_key: str) -> PaperQuerySet:
+        return self.filter(author_rows__name_key=name_key).distinct()
+
+    def pending_index(self) -> PaperQuerySet:
+        return self.filter(index_pending=True)
+
+
+class Paper(models.Model):
+    """One arXiv paper at its latest known version."""
+
+    arxiv_id = models.CharField("arXiv id", max_length=40, unique=True, help_text="Without version")
+    version = models.PositiveIntegerField(default=1)
+    title = models.TextField()
+    abstract = models.TextField(blank=True)
+    # Names in arXiv's order; PaperAuthor rows mirror them for lookups by author.
+    authors = models.JSONField(default=list, blank=True)
+    categories = models.JSONField(default=list, blank=True)
+    primary_category = models.CharField(max_length=40, blank=True, db_index=True)
+    published = models.DateTimeField(null=True, blank=True, help_text="When v1 was submitted")
+    updated = models.DateTimeField(null=True, blank=True, help_text="When the latest version was submitted")
+    announced_on = models.DateField(
+        null=True, blank=True, db_index=True, help_text="The day the paper belongs to in the daily feed"
+    )
+    comments = models.TextField(blank=True)
+    journal_ref = models.TextField("journal reference", blank=True)
+    doi = models.CharField("DOI", max_length=200, blank=True)
+    license = models.URLField(max_length=300, blank=True)
+    code_url = models.URLField("code repository", max_length=500, blank=True)
+    project_url = models.URLField("project page", max_length=500, blank=True)
+    source = models.CharField(max_length=20, choices=Source.choices)
+    external_upvotes = models.PositiveIntegerField(default=0, help_text="Upvotes counted elsewhere (e.g. HF)")
+    github_stars = models.PositiveIntegerField(null=True, blank=True)
+    # Set whenever text the search index reads changes; the index stage clears it.
+    index_pending = models.BooleanField(default=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    objects = PaperQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-announced_on", "arxiv_id"]
+
+    def __str__(self) -> str:
+        return f"{self.arxiv_id}: {self.title[:80]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("paper", kwargs={"arxiv_id": self.arxiv_id})
+
+    @property
+    def versioned_id(self) -> str:
+        return f"{self.arxiv_id}v{self.version}"
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.versioned_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.versioned_id}"
+
+    @property
+    def doi_url(self) -> str:
+        return f"https://doi.org/{self.doi}" if self.doi else ""
+
+
+class PaperAuthor(models.Model):
+    """One author of one paper, at its position; arXiv has no author ids, so a name is the identity."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="author_rows")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=300)
+    name_key = models.CharField(max_length=300, db_index=True)
+
+    class Meta:
+        ordering = ["paper", "position"]
+        constraints = [models.UniqueConstraint(fields=["paper", "position"], name="one_author_per_position")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DailyEntryQuerySet(models.QuerySet):
+    def visible(self) -> DailyEntryQuerySet:
+        return self.filter(hidden=False)
+
+    def on_day(self, day: dt.date) -> DailyEntryQuerySet:
+        return self.visible().filter(day=day)
+
+    def latest_day(self) -> dt.date | None:
+        return self.visible().aggregate(latest=models.Max("day"))["latest"]
+
+    def day_before(self, day: dt.date) -> dt.date | None:
+        return self.visible().filter(day__lt=day).aggregate(found=models.Max("day"))["found"]
+
+    def day_after(self, day: dt.date) -> dt.date | None:
+        return self.visible().filter(day__gt=day).aggregate(found=models.Min("day"))["found"]
+
+    def ranked(self) -> DailyEntryQuerySet:
+        """Featured first, then most upvoted, then by arXiv id (newest ids first)."""
+        return (
+            self.select_related("paper")
+            .annotate(upvote_count=Count("paper__upvotes", distinct=True))
+            .order_by("-featured", "-upvote_count", "-paper__external_upvotes", "-paper__arxiv_id")
+        )
+
+
+class DailyEntry(models.Model):
+    """A paper's place on the daily list: one entry per paper, on the day it was announced or added."""
+
+    class How(models.TextChoices):
+        ANNOUNCED = "announced", "Announced by arXiv"
+        SUBMITTED = "submitted", "Submitted by a reader"
+        IMPORTED = "imported", "Imported from another list"
+
+    paper = models.OneToOneField(Paper, on_delete=models.CASCADE, related_name="daily_entry")
+    day = models.DateField(db_index=True)
+    how = models.CharField(max_length=20, choices=How.choices, default=How.ANNOUNCED)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="submissions"
+    )
+    submitter_name = models.CharField(max_length=200, blank=True, help_text="For entries imported from elsewhere")
+    hidden = models.BooleanField(default=False, help_text="Hidden by a moderator")
+    featured = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DailyEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "daily entries"
+        ordering = ["-day", "paper__arxiv_id"]
+        indexes = [models.Index(fields=["day", "hidden"])]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.paper.arxiv_id}"
+
+
+class Upvote(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="upvotes")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="upvotes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "paper"], name="one_upvote_per_user_and_paper")]
+        indexes = [models.Index(fields=["paper", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} ▲ {self.paper.arxiv_id}"

@@ -1,0 +1,50 @@
+"""The one shape every source parser produces and the one upsert path consumes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+# New-style ids (0704.0001, 2411.17700) and old-style ids (hep-th/9901001, math.GT/0309136).
+ARXIV_ID_PATTERN = r"\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
+ARXIV_ID = re.compile(rf"(?P<id>{ARXIV_ID_PATTERN})(?:v(?P<version>\d+))?")
+
+
+class SourceError(Exception):
+    """A source answered with something papertide cannot use; the message says what and where."""
+
+
+def split_arxiv_id(text: str) -> tuple[str, int | None]:
+    """`2411.17700v2` -> (`2411.17700`, 2); `hep-th/9901001` -> (`hep-th/9901001`, None)."""
+    match = ARXIV_ID.fullmatch(text.strip())
+    if not match:
+        raise SourceError(f"{text!r} is not an arXiv identifier (expected e.g. 2411.17700 or hep-th/9901001)")
+    version = match["version"]
+    return match["id"], int(version) if version else None
+
+
+@dataclass(slots=True)
+class PaperRecord:
+    """One paper as one source describes it. Empty strings and None mean "this source does not say"."""
+
+    arxiv_id: str
+    source: str
+    version: int | None = None
+    title: str = ""
+    abstract: str = ""
+    authors: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    primary_category: str = ""
+    published: dt.datetime | None = None
+    updated: dt.datetime | None = None
+    comments: str = ""
+    journal_ref: str = ""
+    doi: str = ""
+    license: str = ""
+    code_url: str = ""
+    project_url: str = ""
+    # The daily list: the day this source announced the paper on, if it puts it on a day's list.
+    listed_on: dt.date | None = None
+    # arXiv's announce type (new, cross, replace, replace-cross) when the source is an announcement.
+    announce_type: str = ""

@@ -1,0 +1,38 @@
+"""Pages readers see. Views stay thin: queries live on the models' QuerySets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from papertide.papers.models import DailyEntry, Paper
+
+
+def daily_feed(request: HttpRequest, day: dt.date | None = None) -> HttpResponse:
+    entries = DailyEntry.objects
+    if day is None:
+        day = entries.latest_day()
+    elif not entries.on_day(day).exists():
+        raise Http404(f"No papers were listed on {day:%A, %B %-d, %Y}.")
+    page = Paginator(entries.on_day(day).ranked() if day else entries.none(), settings.PAPERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "papertide/daily_feed.html",
+        {
+            "day": day,
+            "page": page,
+            "previous_day": entries.day_before(day) if day else None,
+            "next_day": entries.day_after(day) if day else None,
+        },
+    )
+
+
+def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    paper = get_object_or_404(Paper.objects.with_upvote_counts().select_related("daily_entry"), arxiv_id=arxiv_id)
+    return render(request, "papertide/paper_detail.html", {"paper": paper})

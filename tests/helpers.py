@@ -1,0 +1,75 @@
+"""Running the real `papertide` command in a subprocess, as a user would."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+
+def papertide_env(data_dir: Path, **settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PAPERTIDE_", "DJANGO_"))}
+    env["PAPERTIDE_DATA_DIR"] = str(data_dir)
+    env.update({f"PAPERTIDE_{name}": value for name, value in settings.items()})
+    return env
+
+
+def run_papertide(data_dir: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "papertide", *args],
+        env=papertide_env(data_dir, **settings),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 60) -> float:
+    """Poll until the URL answers; return the seconds it took. Fails if the server process exits."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode}: {process.stdout.read()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return time.monotonic() - started
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {timeout} s")
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def start_server(data_dir: Path, *args: str) -> tuple[subprocess.Popen, str]:
+    """Start `papertide serve` on a free loopback port; return the process and its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "papertide", "serve", "--port", str(port), "--workers", "1", *args],
+        env=papertide_env(data_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    return process, f"http://127.0.0.1:{port}"
+
+
+def stop_server(process: subprocess.Popen) -> str:
+    """Stop the server gracefully and return everything it printed."""
+    process.terminate()
+    return process.communicate(timeout=20)[0]

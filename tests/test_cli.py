@@ -1,0 +1,84 @@
+import gzip
+import sqlite3
+
+from papertide.demo import DEMO_FEED_PATH
+from tests.conftest import FIXTURES
+from tests.helpers import run_papertide
+
+
+def count_papers(data_dir) -> int:
+    with sqlite3.connect(data_dir / "papertide.sqlite3") as db:
+        return db.execute("select count(*) from papers_paper").fetchone()[0]
+
+
+def test_help_lists_the_subcommands(tmp_path):
+    result = run_papertide(tmp_path, "--help")
+    assert result.returncode == 0
+    for command in ("serve", "demo", "import", "manage"):
+        assert f"  {command} " in result.stdout
+
+
+def test_an_unknown_subcommand_is_a_clear_error(tmp_path):
+    result = run_papertide(tmp_path, "srve")
+    assert result.returncode != 0
+    assert "No such command 'srve'" in result.stderr
+
+
+def test_a_bad_setting_names_the_setting_in_one_line(tmp_path):
+    result = run_papertide(tmp_path, "demo", PORT="eighty")
+    assert result.returncode != 0
+    assert result.stderr.strip() == "Error: PAPERTIDE_PORT must be a whole number, got 'eighty'"
+
+
+def test_a_bad_setting_in_the_config_file_is_reported_too(tmp_path):
+    (tmp_path / "papertide.toml").write_text("log_level = 'loud'\n")
+    result = run_papertide(tmp_path, "demo")
+    assert result.returncode != 0
+    assert "PAPERTIDE_LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, got 'loud'" in result.stderr
+
+
+def test_the_secret_key_is_generated_once_and_kept_private(tmp_path):
+    run_papertide(tmp_path, "demo")
+    key_file = tmp_path / "secret_key"
+    first = key_file.read_text()
+    assert len(first.strip()) >= 50
+    assert key_file.stat().st_mode & 0o077 == 0
+    run_papertide(tmp_path, "demo")
+    assert key_file.read_text() == first
+
+
+def test_demo_loads_once_and_a_rerun_changes_nothing(tmp_path):
+    first = run_papertide(tmp_path, "demo")
+    assert first.returncode == 0, first.stderr
+    assert "1504 new" in first.stdout
+    second = run_papertide(tmp_path, "demo")
+    assert "0 new, 0 updated, 1504 unchanged" in second.stdout
+    assert count_papers(tmp_path) == 1504
+
+
+def test_importing_a_gzipped_feed_file(tmp_path):
+    result = run_papertide(tmp_path, "import", "arxiv-rss", str(DEMO_FEED_PATH))
+    assert result.returncode == 0, result.stderr
+    assert "935 added to the daily list" in result.stdout
+
+
+def test_a_malformed_feed_file_is_one_line_error_and_writes_nothing(tmp_path):
+    truncated = tmp_path / "truncated.xml"
+    truncated.write_bytes(gzip.decompress(DEMO_FEED_PATH.read_bytes())[:100_000])
+    result = run_papertide(tmp_path, "import", "arxiv-rss", str(truncated))
+    assert result.returncode != 0
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "truncated.xml: not a well-formed arXiv RSS feed" in result.stderr
+    assert count_papers(tmp_path) == 0
+
+
+def test_the_error_feed_is_reported_with_arxivs_message(tmp_path):
+    result = run_papertide(tmp_path, "import", "arxiv-rss", str(FIXTURES / "arxiv/rss/error_rss_mock_feed.xml"))
+    assert result.returncode != 0
+    assert "Bad archive 'astroph'" in result.stderr
+
+
+def test_an_empty_feed_is_a_normal_result(tmp_path):
+    result = run_papertide(tmp_path, "import", "arxiv-rss", str(FIXTURES / "arxiv/rss/empty_rss_mock_feed.xml"))
+    assert result.returncode == 0
+    assert "empty announcement feed" in result.stdout

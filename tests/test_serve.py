@@ -1,0 +1,52 @@
+"""`papertide serve` end to end: a real server process on a free port, real HTTP."""
+
+import pytest
+
+from tests.helpers import get, start_server, stop_server, wait_for_http
+
+
+@pytest.fixture
+def server(tmp_path):
+    process, base = start_server(tmp_path)
+    wait_for_http(base + "/", process)
+    yield process, base, tmp_path
+    if process.poll() is None:
+        stop_server(process)
+
+
+def test_first_run_loads_the_demo_day_and_serves_it(server):
+    _, base, _ = server
+    status, page = get(base + "/")
+    assert status == 200
+    assert "Textured Gaussians for Enhanced 3D Scene Appearance Modeling" in page
+    assert "935 papers" in page
+
+
+def test_paper_pages_and_static_files_are_served(server):
+    _, base, _ = server
+    status, page = get(base + "/papers/2411.17775/")
+    assert status == 200 and "Václav Vavryčuk" in page
+    status, css = get(base + "/static/papertide/site.css")
+    assert status == 200 and "prefers-color-scheme: dark" in css
+    assert get(base + "/papers/2411.99999/")[0] == 404
+
+
+def test_a_second_start_serves_the_existing_data_without_reloading(server):
+    process, _, data_dir = server
+    stop_server(process)
+    again, base = start_server(data_dir)
+    try:
+        wait_for_http(base + "/", again)
+        assert "935 papers" in get(base + "/")[1]
+    finally:
+        output = stop_server(again)
+    assert "loading the demo day" not in output
+
+
+def test_serve_without_demo_leaves_an_empty_site(tmp_path):
+    process, base = start_server(tmp_path, "--no-demo")
+    try:
+        wait_for_http(base + "/", process)
+        assert "No papers yet" in get(base + "/")[1]
+    finally:
+        stop_server(process)

@@ -1,0 +1,85 @@
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError
+
+from papertide.demo import load_demo_day
+from papertide.papers.models import DailyEntry, Paper, PaperAuthor
+from papertide.papers.upsert import upsert_papers
+from papertide.sources.records import PaperRecord
+
+pytestmark = pytest.mark.django_db
+DAY = dt.date(2024, 11, 28)
+
+
+def record(**fields) -> PaperRecord:
+    values = {"arxiv_id": "2411.00001", "source": "arxiv-rss", "version": 1, "title": "Original title"}
+    values.update(fields)
+    return PaperRecord(**values)
+
+
+def test_the_demo_day_loads_every_paper_and_lists_new_and_cross_announcements():
+    result = load_demo_day()
+    assert (result.created, result.listed) == (1504, 935)
+    assert Paper.objects.count() == 1504
+    assert DailyEntry.objects.filter(day=DAY).count() == 935
+    assert Paper.objects.get(arxiv_id="2411.17775").authors == ["Václav Vavryčuk"]
+    assert PaperAuthor.objects.filter(name_key="vaclav vavrycuk").count() == 1
+
+
+def test_loading_the_demo_day_twice_changes_nothing():
+    load_demo_day()
+    before = list(Paper.objects.order_by("arxiv_id").values())
+    result = load_demo_day()
+    assert (result.created, result.updated, result.unchanged, result.listed) == (0, 0, 1504, 0)
+    assert list(Paper.objects.order_by("arxiv_id").values()) == before
+    assert DailyEntry.objects.count() == 935
+    assert PaperAuthor.objects.count() == sum(len(p.authors) for p in Paper.objects.all())
+
+
+def test_code_links_are_extracted_while_loading():
+    load_demo_day()
+    assert Paper.objects.get(arxiv_id="2411.17769").code_url == "https://github.com/itsmag11/Omegance"
+    assert Paper.objects.exclude(code_url="").count() > 40
+
+
+def test_a_newer_version_replaces_what_it_says():
+    upsert_papers([record(authors=["A. One"], comments="10 pages")])
+    upsert_papers([record(version=2, title="Revised title", authors=["A. One", "B. Two"])])
+    paper = Paper.objects.get()
+    assert (paper.version, paper.title, paper.comments) == (2, "Revised title", "10 pages")
+    assert list(paper.author_rows.values_list("name", flat=True)) == ["A. One", "B. Two"]
+
+
+def test_an_older_or_poorer_record_only_fills_empty_fields():
+    upsert_papers([record(version=2, title="Revised title")])
+    Paper.objects.update(index_pending=False)
+    result = upsert_papers([record(version=1, title="Original title", doi="10.1000/xyz", abstract="")])
+    paper = Paper.objects.get()
+    assert (paper.version, paper.title, paper.doi) == (2, "Revised title", "10.1000/xyz")
+    assert result.updated == 1
+    assert paper.index_pending is False  # the DOI is not searchable text
+
+
+def test_changed_searchable_text_marks_the_paper_for_indexing():
+    upsert_papers([record()])
+    Paper.objects.update(index_pending=False)
+    upsert_papers([record(version=2, abstract="A new abstract")])
+    assert Paper.objects.get().index_pending is True
+
+
+def test_a_replacement_does_not_move_a_listed_paper_to_another_day():
+    upsert_papers([record(listed_on=DAY, announce_type="new")])
+    upsert_papers([record(version=2, announce_type="replace")])
+    upsert_papers([record(version=2, listed_on=DAY + dt.timedelta(days=1), announce_type="cross")])
+    assert list(DailyEntry.objects.values_list("day", flat=True)) == [DAY]
+
+
+def test_a_failing_batch_leaves_nothing_behind():
+    # Papers are written 500 at a time; the 501st breaks a CHECK constraint after 500 are in.
+    batch = [record(arxiv_id=f"2411.{n:05d}", listed_on=DAY) for n in range(500)]
+    batch.append(record(arxiv_id="2411.99999", version=-1))
+    with pytest.raises(IntegrityError):
+        upsert_papers(batch)
+    assert Paper.objects.count() == 0
+    assert DailyEntry.objects.count() == 0

@@ -1,0 +1,121 @@
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
+
+from papertide.demo import load_demo_day
+from papertide.papers.models import DailyEntry, Paper, Upvote
+from papertide.papers.upsert import upsert_papers
+from papertide.sources.records import PaperRecord
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo_day():
+    load_demo_day()
+
+
+def test_home_shows_the_latest_days_papers(client, demo_day):
+    page = client.get("/").content.decode()
+    assert "Thursday, November 28, 2024" in page
+    assert "935 papers" in page
+    assert "Textured Gaussians for Enhanced 3D Scene Appearance Modeling" in page
+
+
+def test_a_card_shows_authors_count_categories_and_links(client, demo_day):
+    page = client.get("/?page=1").content.decode()
+    assert "Brian Chao, Hung-Yu Tseng, Lorenzo Porzi, Chen Gao, et al." in page
+    assert "11 authors" in page
+    assert 'href="https://arxiv.org/abs/2411.18625v1"' in page
+    assert 'href="https://arxiv.org/pdf/2411.18625v1"' in page
+    assert '<span class="tag primary">cs.CV</span>' in page
+
+
+def test_the_feed_is_paginated(client, demo_day, settings):
+    settings.PAPERS_PER_PAGE = 50
+    last = client.get("/?page=19").content.decode()
+    assert "Page 19 of 19" in last
+    assert last.count('class="card"') == 935 - 18 * 50
+
+
+def test_more_upvoted_papers_come_first(client, demo_day, alice):
+    paper = Paper.objects.get(arxiv_id="2411.17700")
+    Upvote.objects.create(user=alice, paper=paper)
+    page = client.get("/").content.decode()
+    first_card = page[page.index('class="card"'):][:2000]
+    assert "Exploring the Impact of Generative AI on Cross-Border E-Commerce" in first_card
+
+
+def test_the_feed_page_runs_a_fixed_number_of_queries(client, demo_day):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    assert len(queries) <= 6
+
+
+def test_a_day_page_links_to_its_neighbours(client):
+    for n, day in enumerate([dt.date(2024, 11, 27), dt.date(2024, 11, 28), dt.date(2024, 11, 29)]):
+        upsert_papers([PaperRecord(arxiv_id=f"2411.0000{n}", source="arxiv-rss", title=f"Paper {n}", listed_on=day)])
+    page = client.get("/day/2024-11-28/").content.decode()
+    assert 'href="/day/2024-11-27/"' in page
+    assert 'href="/day/2024-11-29/"' in page
+    assert "Paper 1" in page and "Paper 0" not in page
+
+
+def test_a_day_without_papers_is_not_found(client, demo_day):
+    assert client.get("/day/2024-11-30/").status_code == 404
+    assert client.get("/day/2024-02-30/").status_code == 404
+
+
+def test_hidden_entries_are_not_listed(client, demo_day):
+    DailyEntry.objects.filter(paper__arxiv_id="2411.18625").update(hidden=True)
+    assert "Textured Gaussians" not in client.get("/").content.decode()
+
+
+def test_the_paper_page_shows_the_full_abstract_and_metadata(client, demo_day):
+    page = client.get("/papers/2411.17758/").content.decode()
+    paper = Paper.objects.get(arxiv_id="2411.17758")
+    assert escape(paper.abstract) in page
+    assert "Kamil Erdayandi, Mustafa Asan Mustafa" in page
+    assert "10.1016/j.segan.2024.101477" in page
+    assert "Sustainable Energy, Grids and Networks" in page
+
+
+def test_the_paper_page_links_code(client, demo_day):
+    page = client.get("/papers/2411.17769/").content.decode()
+    assert 'href="https://github.com/itsmag11/Omegance"' in page
+
+
+def test_an_unknown_paper_is_not_found(client, demo_day):
+    response = client.get("/papers/9999.99999/")
+    assert response.status_code == 404
+    assert "Not found" in response.content.decode()
+
+
+def test_titles_and_abstracts_are_shown_as_text_not_html(client):
+    upsert_papers([
+        PaperRecord(
+            arxiv_id="2411.00001", source="arxiv-rss", title="<script>alert(1)</script> title",
+            abstract="An abstract with <img src=x onerror=alert(2)>", listed_on=dt.date(2024, 11, 28),
+        )
+    ])
+    for url in ["/", "/papers/2411.00001/"]:
+        page = client.get(url).content.decode()
+        assert "<script>alert(1)</script>" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert "<img src=x" not in page
+
+
+def test_an_empty_site_says_how_to_get_papers(client):
+    assert "papertide demo" in client.get("/").content.decode()
+
+
+def test_pages_make_no_external_requests(client, demo_day):
+    for url in ["/", "/papers/2411.17758/"]:
+        page = client.get(url).content.decode()
+        for attribute in ("src=", "<link"):
+            for position in [i for i in range(len(page)) if page.startswith(attribute, i)]:
+                tag = page[position:position + 200]
+                assert "http" not in tag.split(">")[0], tag
