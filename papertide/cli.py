@@ -74,6 +74,11 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int,
     if not no_demo and not Paper.objects.exists():
         click.echo("Empty database: loading the demo day (one real day of arXiv announcements)…")
         _load_demo()
+    if Paper.objects.pending_index().exists():
+        from papertide.search.indexer import index_in_background
+
+        click.echo(f"Indexing new papers in the background (log: {settings.DATA_DIR / 'index.log'}).")
+        index_in_background()
     # Worker processes are forked from this one; each must open its own database connection.
     connections.close_all()
     run_server(
@@ -97,6 +102,62 @@ def demo() -> None:
     setup_django()
     migrate_database()
     _load_demo()
+
+
+@cli.command()
+@click.option("--rebuild", is_flag=True, help="Drop the full-text and vector indexes and rebuild them from the database.")
+@click.option("--chunk-size", type=click.IntRange(1, 10_000), default=256, show_default=True,
+              help="Papers embedded and committed together.")
+@click.option("--no-progress", is_flag=True, help="No progress bar (for logs).")
+def index(rebuild: bool, chunk_size: int, no_progress: bool) -> None:
+    """Index new or changed papers: full text, embeddings, vectors.
+
+    Resumable: stop it at any moment and run it again. Stored embeddings are reused unless the
+    paper's text or the configured model (PAPERTIDE_EMBEDDING_MODEL) changed.
+    """
+    setup_django()
+    migrate_database()
+    from papertide.search.indexer import IndexBusy, run_index
+
+    try:
+        report = run_index(rebuild=rebuild, chunk_size=chunk_size, progress=not no_progress)
+    except IndexBusy as exc:
+        click.echo(str(exc))
+        return
+    click.echo(f"Index up to date: {report}.")
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--limit", type=click.IntRange(1, 500), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def search(query: str, limit: int, as_json: bool) -> None:
+    """Search papers by meaning and by words.
+
+    Filters: author:"Name", cat:cs.CV (or cat:cs), from:2024-11-01, to:2024-11. An arXiv id or a
+    paper's exact title finds that paper first.
+    """
+    import json
+
+    setup_django()
+    from papertide.papers.models import Paper
+    from papertide.search.service import search as run_search
+
+    result = run_search(query, limit)
+    papers = Paper.objects.in_bulk(result.paper_ids)
+    hits = [papers[paper_id] for paper_id in result.paper_ids if paper_id in papers]
+    if as_json:
+        click.echo(json.dumps({
+            "mode": result.mode, "notice": result.notice,
+            "results": [{"arxiv_id": p.arxiv_id, "title": p.title, "authors": p.authors} for p in hits],
+        }, ensure_ascii=False, indent=2))
+        return
+    if result.notice:
+        click.echo(result.notice, err=True)
+    if not hits:
+        click.echo("No papers found.")
+    for rank, paper in enumerate(hits, start=1):
+        click.echo(f"{rank:>3}. {paper.arxiv_id:<18} {paper.title}")
 
 
 @cli.group("import")

@@ -65,6 +65,19 @@ def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int
     return number
 
 
+def env_float(name: str, default: float, *, minimum: float, maximum: float) -> float:
+    value = _raw(name)
+    if value is None:
+        return default
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"{PREFIX}{name} must be a number, got {value!r}") from None
+    if not minimum <= number <= maximum:
+        raise ConfigError(f"{PREFIX}{name} must be between {minimum} and {maximum}, got {number}")
+    return number
+
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 

@@ -22,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "papertide.papers",
+    "papertide.search",
     "papertide.web",
 ]
 
@@ -102,6 +103,13 @@ SERVE_WORKERS = conf.env_int("WORKERS", 2, minimum=1, maximum=64)
 # Site behaviour
 SITE_NAME = conf.env_str("SITE_NAME", "papertide")
 PAPERS_PER_PAGE = conf.env_int("PAPERS_PER_PAGE", 50, minimum=1, maximum=500)
+
+# Search (docs/search.md)
+EMBEDDING_MODEL = conf.env_str("EMBEDDING_MODEL", "all-MiniLM-L6-v2")
+SEARCH_INDEX_DIR = DATA_DIR / "index"
+SEARCH_EXACT_THRESHOLD = conf.env_int("SEARCH_EXACT_THRESHOLD", 20_000, minimum=0)
+SIMILAR_PAPERS = conf.env_int("SIMILAR_PAPERS", 6, minimum=0, maximum=50)
+SEARCH_MIN_SIMILARITY = conf.env_float("SEARCH_MIN_SIMILARITY", 0.2, minimum=-1.0, maximum=1.0)
 
 LOGGING = {
     "version": 1,

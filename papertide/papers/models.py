@@ -29,6 +29,11 @@ class PaperQuerySet(models.QuerySet):
     def pending_index(self) -> PaperQuerySet:
         return self.filter(index_pending=True)
 
+    def in_order(self, ids: list[int]) -> list[Paper]:
+        """These papers, with upvote counts, in the order given (e.g. a search ranking)."""
+        papers = self.with_upvote_counts().in_bulk(ids)
+        return [papers[paper_id] for paper_id in ids if paper_id in papers]
+
 
 class Paper(models.Model):
     """One arXiv paper at its latest known version."""

@@ -36,4 +36,5 @@ urlpatterns = [
     path("", views.daily_feed, name="home"),
     path("day/<isodate:day>/", views.daily_feed, name="day"),
     path("papers/<arxiv_id:arxiv_id>/", views.paper_detail, name="paper"),
+    path("search/", views.search, name="search"),
 ]

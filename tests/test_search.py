@@ -1,0 +1,155 @@
+"""Search on the real demo day with the real bundled model: hybrid ranking, exact lookups, filters,
+similar papers, and any input being a valid query."""
+
+import pytest
+from django.test import override_settings
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+
+from papertide.demo import load_demo_day
+from papertide.papers.models import Paper
+from papertide.search import service
+from papertide.search.indexer import run_index, write_vector_index
+from papertide.search.service import search, similar_papers
+
+
+@pytest.fixture(scope="module", autouse=True)
+def indexed_demo(django_db_blocker, tmp_path_factory):
+    index_dir = tmp_path_factory.mktemp("index")
+    with override_settings(SEARCH_INDEX_DIR=index_dir), django_db_blocker.unblock():
+        service.get_backend.cache_clear()
+        load_demo_day()
+        run_index(progress=False)
+        yield
+        Paper.objects.all().delete()
+    service.get_backend.cache_clear()
+
+
+@pytest.fixture
+def ids(db):
+    def arxiv_ids(result_or_ids):
+        paper_ids = getattr(result_or_ids, "paper_ids", result_or_ids)
+        by_id = dict(Paper.objects.filter(id__in=paper_ids).values_list("id", "arxiv_id"))
+        return [by_id[i] for i in paper_ids]
+
+    return arxiv_ids
+
+
+def titles(paper_ids):
+    return [Paper.objects.get(id=i).title for i in paper_ids]
+
+
+def test_a_topic_query_finds_papers_on_that_topic(db):
+    result = search("gaussian splatting", limit=5)
+    assert result.mode == "hybrid"
+    assert all("gaussian" in Paper.objects.get(id=i).abstract.lower() for i in result.paper_ids)
+
+
+def test_a_paraphrase_finds_papers_by_meaning(ids):
+    # The query never says "Gaussian" or "splatting", yet that is the paper the reader describes.
+    assert ids(search("representing a 3D scene with many small colored ellipsoids", limit=3))[0] == "2411.18625"
+
+
+@pytest.mark.parametrize(
+    "query", ["2411.17775", "arXiv:2411.17775v1", "https://arxiv.org/abs/2411.17775", "arxiv.org/pdf/2411.17775v1.pdf"]
+)
+def test_an_arxiv_id_finds_that_paper(ids, query):
+    assert ids(search(query)) == ["2411.17775"]
+
+
+def test_an_old_paper_is_found_by_id_too(ids):
+    assert ids(search("1401.3665")) == ["1401.3665"]
+
+
+def test_an_exact_title_is_pinned_first(ids):
+    assert ids(search("the existence of designs"))[:2] == ["1401.3665", "2411.18291"]
+
+
+def test_author_filter_ignores_accents_and_case(ids):
+    assert ids(search('author:"vaclav vavrycuk"')) == ["2411.17775"]
+    assert ids(search('author:"Václav Vavryčuk" dark matter')) == ["2411.17775"]
+
+
+def test_category_filter_keeps_only_that_category(db):
+    result = search("cat:math.CO designs", limit=20)
+    assert result.paper_ids
+    assert all("math.CO" in Paper.objects.get(id=i).categories for i in result.paper_ids)
+    archive = search("cat:math graphs", limit=20)
+    assert all(any(c.startswith("math.") for c in Paper.objects.get(id=i).categories) for i in archive.paper_ids)
+
+
+def test_date_range_filter(db):
+    assert search("gaussian from:2024-11-28 to:2024-11-28").paper_ids
+    assert search("gaussian from:2024-11-29").paper_ids == []
+    assert search("gaussian to:2024-10").paper_ids == []
+
+
+def test_similar_papers_are_neighbours_and_exclude_the_paper(ids):
+    paper = Paper.objects.get(arxiv_id="2411.18625")  # Textured Gaussians
+    similar = similar_papers(paper.pk, limit=5)
+    assert paper.pk not in similar
+    assert sum("Gaussian" in title for title in titles(similar)) >= 3
+
+
+def test_similar_papers_need_no_model(db, settings):
+    settings.EMBEDDING_MODEL = "/no/such/model"
+    service.get_backend.cache_clear()
+    try:
+        assert len(similar_papers(Paper.objects.get(arxiv_id="2411.18625").pk, limit=5)) == 5
+    finally:
+        service.get_backend.cache_clear()
+
+
+def test_search_answers_from_full_text_when_the_model_cannot_load(db, settings):
+    settings.EMBEDDING_MODEL = "no-such-model-anywhere"
+    service.get_backend.cache_clear()
+    write_vector_index("all-MiniLM-L6-v2", None)
+    try:
+        # The vector files say another model made them: meaning search waits for the re-index.
+        result = search("gaussian splatting", limit=5)
+        assert result.mode == "full text"
+        assert "not ready" in result.notice
+        assert result.paper_ids
+    finally:
+        service.get_backend.cache_clear()
+
+
+NASTY = [
+    '"unbalanced quote', "AND OR NOT", "title:(", "*", "-", "a:b:c", "'; DROP TABLE papers_paper; --",
+    "NEAR(a b)", "\x00", "🦜 量子 Ωμέγα", "x" * 10_000, "from:2024-13-45 to:abc", "cat: author:",
+    "((((((((", "\\", "%_%", "{!lucene}", "~2^3",
+]
+
+
+@pytest.mark.parametrize("query", NASTY)
+def test_nasty_queries_are_answered(db, query):
+    assert isinstance(search(query).paper_ids, list)
+
+
+@hypothesis_settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=400))
+def test_any_text_is_a_valid_query(db, text):
+    result = search(text, limit=10)
+    assert len(result.paper_ids) == len(set(result.paper_ids)) <= 10
+
+
+def test_the_search_page_shows_cards_and_the_query(client):
+    page = client.get("/search/", {"q": "gaussian splatting"}).content.decode()
+    assert "ranked by meaning and words" in page
+    assert 'class="card"' in page and "Gaussian" in page
+
+
+def test_the_search_page_explains_itself_without_a_query(client):
+    assert 'author:"Name"' in client.get("/search/").content.decode()
+
+
+def test_the_search_page_survives_hostile_input(client):
+    response = client.get("/search/", {"q": "<script>alert(1)</script>\" OR 1=1 --"})
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+def test_the_paper_page_lists_similar_papers(client):
+    page = client.get("/papers/2411.18625/").content.decode()
+    similar = page[page.index("Similar papers"):]
+    assert similar.count('class="card"') == 6
+    assert "Gaussian" in similar
