@@ -160,6 +160,46 @@ def search(query: str, limit: int, as_json: bool) -> None:
         click.echo(f"{rank:>3}. {paper.arxiv_id:<18} {paper.title}")
 
 
+@cli.group()
+def bench() -> None:
+    """Benchmarks that print their figures and the machine (see docs/benchmarks.md)."""
+
+
+@bench.command("search")
+@click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("../shared/data/ir"), show_default=True,
+              help="Folder holding scifact/, cranfield/ and cisi/ in BEIR layout.")
+@click.option("--sizes", default="100000,1000000", show_default=True,
+              help="Synthetic corpus sizes for the latency part (comma-separated; empty to skip).")
+@click.option("--queries", type=click.IntRange(10, 10_000), default=300, show_default=True,
+              help="Queries timed per corpus size.")
+@click.option("--skip-relevance", is_flag=True, help="Only the latency part.")
+def bench_search(data_dir: Path, sizes: str, queries: int, skip_relevance: bool) -> None:
+    """Search relevance (nDCG@10, recall@100 on SciFact, Cranfield, CISI) and latency at scale."""
+    setup_django()
+    from django.conf import settings
+
+    from papertide.bench import machine_summary
+    from papertide.search.embedder import get_embedder
+
+    embedder = get_embedder(settings.EMBEDDING_MODEL)
+    cache_dir = settings.DATA_DIR / "bench-cache"
+    click.echo(f"Machine: {machine_summary()}")
+    if not skip_relevance:
+        from papertide.bench.relevance import run_relevance
+
+        report = run_relevance(data_dir, embedder, cache_dir)
+        click.echo("\n| collection | method | nDCG@10 | recall@100 |\n|---|---|---|---|")
+        for name, method, ndcg, recall in report.rows:
+            click.echo(f"| {name} | {method} | {ndcg:.3f} | {recall:.3f} |")
+        click.echo(f"\nChosen on Cranfield+CISI: text weight {report.chosen[0]}, top {report.chosen[1]}; "
+                   f"served: text weight {report.served[0]}, top {report.served[1]}.")
+    for size in [int(s) for s in sizes.replace(" ", "").split(",") if s]:
+        from papertide.bench.latency import run_latency
+
+        click.echo(run_latency(size, data_dir, embedder, cache_dir, queries).as_markdown())
+
+
 @cli.group("import")
 def import_group() -> None:
     """Import papers from files you already have."""

@@ -112,3 +112,19 @@ def test_search_from_the_command_line(tmp_path):
     found = json.loads(result.stdout)
     assert found["mode"] == "hybrid"
     assert found["results"][0]["arxiv_id"] == "1401.3665"
+
+
+def test_changing_the_model_embeds_every_paper_again(tmp_path):
+    import shutil
+
+    from papertide.search.embedder import BUNDLED_MODEL, resolve_model
+
+    papers = 12
+    run_papertide(tmp_path, "import", "arxiv-rss", str(small_feed(tmp_path, papers)))
+    assert f"{papers} embedded" in run_papertide(tmp_path, "index", "--no-progress").stdout
+    local_model = tmp_path / "my-model"
+    shutil.copytree(resolve_model(BUNDLED_MODEL), local_model)
+    rerun = run_papertide(tmp_path, "index", "--no-progress", EMBEDDING_MODEL=str(local_model))
+    assert f"{papers} embedded" in rerun.stdout, rerun.stderr
+    assert json.loads((tmp_path / "index" / "vectors.json").read_text())["model"] == str(local_model)
+    assert count(tmp_path, f"select count(*) from search_paperembedding where model = '{local_model}'") == papers

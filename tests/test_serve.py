@@ -1,5 +1,7 @@
 """`papertide serve` end to end: a real server process on a free port, real HTTP."""
 
+import time
+
 import pytest
 
 from tests.helpers import get, start_server, stop_server, wait_for_http
@@ -50,3 +52,18 @@ def test_serve_without_demo_leaves_an_empty_site(tmp_path):
         assert "No papers yet" in get(base + "/")[1]
     finally:
         stop_server(process)
+
+
+def test_first_run_indexes_the_demo_day_in_the_background(server):
+    _, base, _ = server
+    deadline = time.monotonic() + 90
+    page = ""
+    while time.monotonic() < deadline:
+        status, page = get(base + "/search/?q=representing+a+3D+scene+with+many+small+colored+ellipsoids")
+        assert status == 200
+        if "ranked by meaning and words" in page:
+            break
+        time.sleep(0.5)
+    assert "ranked by meaning and words" in page
+    first_card = page[page.index('class="card"'):]
+    assert "Textured Gaussians for Enhanced 3D Scene Appearance Modeling" in first_card[:1500]

@@ -108,9 +108,13 @@ def run_index(*, rebuild: bool = False, chunk_size: int = 256, progress: bool = 
             Paper.objects.update(index_pending=True)
         mark_stale_embeddings(model)
         pending = list(Paper.objects.pending_index().order_by("id").values_list("id", flat=True))
+        # A full-text index that lags the table (deleted, or reset by a schema change) is refilled whole.
+        in_full_text = pending
+        if backend.fulltext.count() + len(pending) < Paper.objects.count():
+            in_full_text = list(Paper.objects.order_by("id").values_list("id", flat=True))
 
         # Full text first: it is fast, so word search covers new papers long before embeddings finish.
-        for ids in _chunks(pending, FULL_TEXT_CHUNK):
+        for ids in _chunks(in_full_text, FULL_TEXT_CHUNK):
             report.full_text += backend.fulltext.add(_indexed(p) for p in Paper.objects.filter(id__in=ids).only(*FIELDS))
 
         changed: set[int] = set()
