@@ -200,6 +200,38 @@ def bench_search(data_dir: Path, sizes: str, queries: int, skip_relevance: bool)
         click.echo(run_latency(size, data_dir, embedder, cache_dir, queries).as_markdown())
 
 
+@bench.command("import")
+@click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("../shared/data/arxiv/metadata"), show_default=True,
+              help="Folder with the real Kaggle-format samples (*.json, *.jsonl).")
+@click.option("--records", type=click.IntRange(1000, 10_000_000), default=200_000, show_default=True)
+def bench_import(data_dir: Path, records: int) -> None:
+    """Kaggle dump import speed (papers/s into SQLite) on a generated dump made from real lines."""
+    from papertide.bench import machine_summary
+    from papertide.bench.importer import run_import_benchmark
+
+    samples = sorted(p for p in data_dir.iterdir() if p.suffix in (".json", ".jsonl"))
+    if not samples:
+        raise SourceError(f"no *.json or *.jsonl samples in {data_dir}")
+    click.echo(f"Machine: {machine_summary()}")
+    figures = run_import_benchmark(samples, records)
+    click.echo(f"{figures.records:,} records ({figures.file_mb:,.0f} MB) imported in {figures.seconds:.1f} s: "
+               f"{figures.per_second:,.0f} papers/s (whole command: start-up, parsing, upsert, commits).")
+
+
+@bench.command("startup")
+@click.option("--runs", type=click.IntRange(1, 20), default=3, show_default=True)
+def bench_startup(runs: int) -> None:
+    """Seconds until `papertide serve` answers its first request: first run and existing data."""
+    from papertide.bench import machine_summary
+    from papertide.bench.startup import run_startup
+
+    click.echo(f"Machine: {machine_summary()}")
+    click.echo("| run | empty data dir (first run) s | existing data dir s |\n|---|---|---|")
+    for number, (first, again) in enumerate(run_startup(runs), start=1):
+        click.echo(f"| {number} | {first:.2f} | {again:.2f} |")
+
+
 @cli.group("import")
 def import_group() -> None:
     """Import papers from files you already have."""
@@ -231,6 +263,148 @@ def import_arxiv_rss(files: tuple[Path, ...]) -> None:
             click.echo(f"{path}: an empty announcement feed (arXiv announces nothing on weekends and holidays).")
             continue
         click.echo(f"{path}: {upsert_papers(feed.records)}.")
+
+
+@import_group.command("kaggle")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--category", "categories", multiple=True, help="Keep papers in this category or archive (repeatable): cs, cs.CV, stat.ML.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Keep papers first submitted on or after this day.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Keep papers first submitted on or before this day.")
+@click.option("--restart", is_flag=True, help="Ignore the saved position and read the file from the start.")
+@click.option("--no-progress", is_flag=True)
+def import_kaggle(path: Path, categories: tuple[str, ...], since, until, restart: bool, no_progress: bool) -> None:
+    """Import the Kaggle arXiv metadata dump (arxiv-metadata-oai-snapshot.json, or .json.gz).
+
+    Streamed and committed in batches with its position: stop it at any moment and run the same
+    command again to continue. Unreadable lines are skipped and reported.
+    """
+    setup_django()
+    migrate_database()
+    from papertide.ingest.kaggle_import import KaggleFilter, import_kaggle_dump
+
+    selection = KaggleFilter(list(categories), since.date() if since else None, until.date() if until else None)
+    report = import_kaggle_dump(path, selection, restart=restart, progress=not no_progress)
+    click.echo(f"{path.name}: {report.summary()}.")
+
+
+@import_group.command("hf")
+@click.argument("source")
+@click.option("--date", "day", help="With a URL: the day's list (YYYY-MM-DD).")
+@click.option("--week", help="With a URL: a week's list (YYYY-Www).")
+@click.option("--month", help="With a URL: a month's list (YYYY-MM).")
+def import_hf(source: str, day: str | None, week: str | None, month: str | None) -> None:
+    """Import Hugging Face daily papers from a saved /api/daily_papers response or a URL.
+
+    SOURCE is a file, or `hf` for PAPERTIDE_HF_DAILY_PAPERS_URL, or any URL serving that API.
+    """
+    setup_django()
+    migrate_database()
+    from django.conf import settings
+
+    from papertide.ingest.jobs import default_fetcher, import_daily_papers
+
+    if source == "hf" or source.startswith(("http://", "https://")):
+        url = settings.HF_DAILY_PAPERS_URL if source == "hf" else source
+        params = {key: value for key, value in (("date", day), ("week", week), ("month", month)) if value}
+        data, target = default_fetcher().get(url, params or None), url
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise SourceError(f"{source}: no such file (give a saved response, `hf`, or a URL)")
+        data, target = path.read_bytes(), str(path)
+    run = import_daily_papers(data, target)
+    click.echo(f"{target}: {run.created} new, {run.updated} updated, {run.unchanged} unchanged papers; "
+               f"{run.listed} added to the daily list.")
+
+
+@cli.group()
+def ingest() -> None:
+    """Fetch papers from arXiv (announcements, OAI-PMH backfill, single ids) and show past runs."""
+
+
+@ingest.command("daily")
+@click.option("--category", "categories", multiple=True, help="Override PAPERTIDE_CATEGORIES (repeatable).")
+def ingest_daily(categories: tuple[str, ...]) -> None:
+    """Today's arXiv announcements for the configured categories."""
+    setup_django()
+    migrate_database()
+    from papertide.ingest.jobs import ingest_announcements
+
+    run = ingest_announcements(list(categories) or None)
+    click.echo(f"{run.get_status_display()}: {run.created} new, {run.updated} updated, {run.listed} listed. {run.message}")
+
+
+@ingest.command("oai")
+@click.option("--set", "set_spec", default="", help="OAI set, e.g. cs or physics:hep-th.")
+@click.option("--from", "from_date", default="", help="First datestamp (YYYY-MM-DD).")
+@click.option("--until", "until_date", default="", help="Last datestamp (YYYY-MM-DD).")
+@click.option("--prefix", "metadata_prefix", type=click.Choice(["arXiv", "oai_dc"]), default="arXiv", show_default=True)
+@click.option("--delay", type=click.FloatRange(0, 600), help="Seconds between requests [default: PAPERTIDE_ARXIV_REQUEST_DELAY, 3].")
+@click.option("--restart", is_flag=True, help="Ignore the saved position and start from the first page.")
+def ingest_oai(set_spec: str, from_date: str, until_date: str, metadata_prefix: str, delay: float | None,
+               restart: bool) -> None:
+    """Backfill through OAI-PMH ListRecords, resuming a harvest that was stopped."""
+    setup_django()
+    migrate_database()
+    from papertide.ingest.jobs import HarvestRequest, harvest_oai
+
+    def report_page(number, page) -> None:
+        click.echo(f"page {number}: {len(page.records)} records" + (f" of {page.complete_list_size}" if page.complete_list_size else ""))
+
+    request = HarvestRequest(metadata_prefix, set_spec, from_date, until_date)
+    run = harvest_oai(request, restart=restart, delay=delay, on_page=report_page)
+    click.echo(f"Harvest complete: {run.created} new, {run.updated} updated, {run.unchanged} unchanged ({run.message}).")
+
+
+@ingest.command("ids")
+@click.argument("arxiv_ids", nargs=-1, required=True)
+def ingest_ids_command(arxiv_ids: tuple[str, ...]) -> None:
+    """Fetch papers by arXiv id (2411.17775, hep-th/9901001, with or without version)."""
+    setup_django()
+    migrate_database()
+    from papertide.ingest.jobs import ingest_ids
+
+    run, missing = ingest_ids(list(arxiv_ids))
+    click.echo(f"{run.created} new, {run.updated} updated, {run.unchanged} unchanged papers.")
+    if missing:
+        raise SourceError(f"arXiv does not know {', '.join(missing)}")
+
+
+@ingest.command("status")
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+def ingest_status(limit: int) -> None:
+    """The latest ingestion runs and when the next daily ingest is due."""
+    setup_django()
+    migrate_database()
+    from django.conf import settings
+
+    from papertide.ingest.models import IngestRun, ScheduledJob
+
+    job = ScheduledJob.objects.filter(name="daily-ingest").first()
+    click.echo(f"Daily ingest: {settings.INGEST_SCHEDULE.describe()}; "
+               + (f"next {job.next_due_at:%Y-%m-%d %H:%M} UTC" if job else "the worker has not run yet"))
+    runs = IngestRun.objects.all()[:limit]
+    if not runs:
+        click.echo("No ingestion runs yet.")
+    for run in runs:
+        finished = f"{run.finished_at:%H:%M:%S}" if run.finished_at else "…"
+        click.echo(f"{run.started_at:%Y-%m-%d %H:%M:%S}–{finished}  {run.job:<12} {run.get_status_display():<22} "
+                   f"+{run.created} new ~{run.updated} updated ={run.listed} listed  {run.target[:40]}  {run.message[:120]}")
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Run the jobs that are due now, then exit.")
+def worker(once: bool) -> None:
+    """Run scheduled jobs: the daily arXiv ingest (then indexing) at PAPERTIDE_INGEST_TIME."""
+    setup_django()
+    migrate_database()
+    from papertide.ingest.worker import run_due_jobs, run_forever
+
+    if once:
+        ran = run_due_jobs()
+        click.echo(f"Ran: {', '.join(ran)}." if ran else "Nothing was due.")
+    else:
+        run_forever()
 
 
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True}, add_help_option=False)

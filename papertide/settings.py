@@ -4,6 +4,7 @@ and documented in docs/settings.md."""
 from pathlib import Path
 
 from papertide import conf
+from papertide.ingest.schedule import DailySchedule
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = conf.ensure_data_dir()
@@ -23,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "papertide.papers",
     "papertide.search",
+    "papertide.ingest",
     "papertide.web",
 ]
 
@@ -103,6 +105,21 @@ SERVE_WORKERS = conf.env_int("WORKERS", 2, minimum=1, maximum=64)
 # Site behaviour
 SITE_NAME = conf.env_str("SITE_NAME", "papertide")
 PAPERS_PER_PAGE = conf.env_int("PAPERS_PER_PAGE", 50, minimum=1, maximum=500)
+
+# Ingestion (docs/ingestion.md)
+ARXIV_CATEGORIES = conf.env_list("CATEGORIES", ["cs.AI", "cs.CL", "cs.CV", "cs.LG"])
+ARXIV_RSS_URL = conf.env_str("ARXIV_RSS_URL", "https://rss.arxiv.org/rss/{categories}")
+ARXIV_API_URL = conf.env_str("ARXIV_API_URL", "https://export.arxiv.org/api/query")
+ARXIV_OAI_URL = conf.env_str("ARXIV_OAI_URL", "https://oaipmh.arxiv.org/oai")
+ARXIV_REQUEST_DELAY = conf.env_float("ARXIV_REQUEST_DELAY", 3.0, minimum=0.0, maximum=600.0)
+HF_DAILY_PAPERS_URL = conf.env_str("HF_DAILY_PAPERS_URL", "https://huggingface.co/api/daily_papers")
+HTTP_TIMEOUT = conf.env_float("HTTP_TIMEOUT", 60.0, minimum=1.0, maximum=600.0)
+HTTP_MAX_RETRY_WAIT = conf.env_float("HTTP_MAX_RETRY_WAIT", 300.0, minimum=0.0, maximum=3600.0)
+# arXiv's announcement feeds are rebuilt around midnight US Eastern, Monday to Friday.
+INGEST_TIME = conf.env_str("INGEST_TIME", "00:30")
+INGEST_TIMEZONE = conf.env_str("INGEST_TIMEZONE", "America/New_York")
+INGEST_DAYS = conf.env_list("INGEST_DAYS", ["mon", "tue", "wed", "thu", "fri"])
+INGEST_SCHEDULE = DailySchedule.parse(INGEST_TIME, INGEST_TIMEZONE, INGEST_DAYS)
 
 # Search (docs/search.md)
 EMBEDDING_MODEL = conf.env_str("EMBEDDING_MODEL", "all-MiniLM-L6-v2")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -73,3 +75,12 @@ def stop_server(process: subprocess.Popen) -> str:
     """Stop the server gracefully and return everything it printed."""
     process.terminate()
     return process.communicate(timeout=20)[0]
+
+
+def cut_feed(items: int) -> bytes:
+    """The real demo-day feed cut down to its first `items` announcements, still a valid feed."""
+    from papertide.demo import DEMO_FEED_PATH
+
+    data = gzip.decompress(DEMO_FEED_PATH.read_bytes()).decode()
+    starts = [m.start() for m in re.finditer(r"<item>", data)]
+    return (data[: starts[items]] + "</channel>\n</rss>\n").encode()

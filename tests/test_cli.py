@@ -56,6 +56,12 @@ def test_demo_loads_once_and_a_rerun_changes_nothing(tmp_path):
     assert count_papers(tmp_path) == 1504
 
 
+def test_the_database_runs_in_wal_mode(tmp_path):
+    run_papertide(tmp_path, "demo")
+    with sqlite3.connect(tmp_path / "papertide.sqlite3") as db:
+        assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+
+
 def test_importing_a_gzipped_feed_file(tmp_path):
     result = run_papertide(tmp_path, "import", "arxiv-rss", str(DEMO_FEED_PATH))
     assert result.returncode == 0, result.stderr

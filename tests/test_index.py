@@ -1,8 +1,6 @@
 """The index stage: resumable, idempotent, re-embeds only what changed."""
 
-import gzip
 import json
-import re
 import signal
 import sqlite3
 import subprocess
@@ -13,7 +11,7 @@ import numpy as np
 import pytest
 from django.test import override_settings
 
-from papertide.demo import DEMO_FEED_PATH, load_demo_day
+from papertide.demo import load_demo_day
 from papertide.papers.models import Paper
 from papertide.papers.upsert import upsert_papers
 from papertide.search import service
@@ -21,16 +19,12 @@ from papertide.search.fulltext import FullTextIndex
 from papertide.search.indexer import run_index
 from papertide.search.models import PaperEmbedding
 from papertide.sources.records import PaperRecord
-from tests.helpers import papertide_env, run_papertide
+from tests.helpers import cut_feed, papertide_env, run_papertide
 
 
 def small_feed(tmp_path, items: int):
-    """The real demo feed cut down to its first `items` announcements, still a valid feed."""
-    data = gzip.decompress(DEMO_FEED_PATH.read_bytes()).decode()
-    starts = [m.start() for m in re.finditer(r"<item>", data)]
-    body = data[: starts[items]] + "</channel>\n</rss>\n"
     path = tmp_path / "small.xml"
-    path.write_text(body)
+    path.write_bytes(cut_feed(items))
     return path
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.db import IntegrityError
 
 from papertide.demo import load_demo_day
-from papertide.papers.models import DailyEntry, Paper, PaperAuthor
+from papertide.papers.models import DailyEntry, Paper
 from papertide.papers.upsert import upsert_papers
 from papertide.sources.records import PaperRecord
 
@@ -24,7 +24,6 @@ def test_the_demo_day_loads_every_paper_and_lists_new_and_cross_announcements():
     assert Paper.objects.count() == 1504
     assert DailyEntry.objects.filter(day=DAY).count() == 935
     assert Paper.objects.get(arxiv_id="2411.17775").authors == ["Václav Vavryčuk"]
-    assert PaperAuthor.objects.filter(name_key="vaclav vavrycuk").count() == 1
 
 
 def test_loading_the_demo_day_twice_changes_nothing():
@@ -34,7 +33,6 @@ def test_loading_the_demo_day_twice_changes_nothing():
     assert (result.created, result.updated, result.unchanged, result.listed) == (0, 0, 1504, 0)
     assert list(Paper.objects.order_by("arxiv_id").values()) == before
     assert DailyEntry.objects.count() == 935
-    assert PaperAuthor.objects.count() == sum(len(p.authors) for p in Paper.objects.all())
 
 
 def test_code_links_are_extracted_while_loading():
@@ -48,7 +46,7 @@ def test_a_newer_version_replaces_what_it_says():
     upsert_papers([record(version=2, title="Revised title", authors=["A. One", "B. Two"])])
     paper = Paper.objects.get()
     assert (paper.version, paper.title, paper.comments) == (2, "Revised title", "10 pages")
-    assert list(paper.author_rows.values_list("name", flat=True)) == ["A. One", "B. Two"]
+    assert paper.authors == ["A. One", "B. Two"]
 
 
 def test_an_older_or_poorer_record_only_fills_empty_fields():

@@ -1,14 +1,7 @@
 from django.contrib import admin
+from django.db import models
 
-from papertide.papers.models import DailyEntry, Paper, PaperAuthor, Upvote
-
-
-class PaperAuthorInline(admin.TabularInline):
-    model = PaperAuthor
-    extra = 0
-    fields = ["position", "name"]
-    readonly_fields = ["position", "name"]
-    can_delete = False
+from papertide.papers.models import DailyEntry, Paper, Upvote
 
 
 @admin.register(Paper)
@@ -18,7 +11,7 @@ class PaperAdmin(admin.ModelAdmin):
     search_fields = ["arxiv_id", "title", "doi"]
     readonly_fields = ["created_at", "modified_at"]
     date_hierarchy = "announced_on"
-    inlines = [PaperAuthorInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(DailyEntry)

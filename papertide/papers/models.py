@@ -23,9 +23,6 @@ class PaperQuerySet(models.QuerySet):
     def with_upvote_counts(self) -> PaperQuerySet:
         return self.annotate(upvote_count=Count("upvotes", distinct=True))
 
-    def by_author(self, name_key: str) -> PaperQuerySet:
-        return self.filter(author_rows__name_key=name_key).distinct()
-
     def pending_index(self) -> PaperQuerySet:
         return self.filter(index_pending=True)
 
@@ -42,7 +39,7 @@ class Paper(models.Model):
     version = models.PositiveIntegerField(default=1)
     title = models.TextField()
     abstract = models.TextField(blank=True)
-    # Names in arXiv's order; PaperAuthor rows mirror them for lookups by author.
+    # Names in arXiv's order. Lookups by author go through the search index (`author:"Name"`).
     authors = models.JSONField(default=list, blank=True)
     categories = models.JSONField(default=list, blank=True)
     primary_category = models.CharField(max_length=40, blank=True, db_index=True)
@@ -91,22 +88,6 @@ class Paper(models.Model):
     @property
     def doi_url(self) -> str:
         return f"https://doi.org/{self.doi}" if self.doi else ""
-
-
-class PaperAuthor(models.Model):
-    """One author of one paper, at its position; arXiv has no author ids, so a name is the identity."""
-
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="author_rows")
-    position = models.PositiveSmallIntegerField()
-    name = models.CharField(max_length=300)
-    name_key = models.CharField(max_length=300, db_index=True)
-
-    class Meta:
-        ordering = ["paper", "position"]
-        constraints = [models.UniqueConstraint(fields=["paper", "position"], name="one_author_per_position")]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class DailyEntryQuerySet(models.QuerySet):

@@ -11,14 +11,14 @@ Rules, the same for every source:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from papertide.papers.models import DailyEntry, Paper, PaperAuthor
-from papertide.papers.text import author_key, extract_code_url, extract_project_url
+from papertide.papers.models import DailyEntry, Paper
+from papertide.papers.text import extract_code_url, extract_project_url
 from papertide.sources.records import PaperRecord
 
 MERGED_FIELDS = (
@@ -26,6 +26,7 @@ MERGED_FIELDS = (
     "comments", "journal_ref", "doi", "license", "code_url", "project_url",
 )
 INDEXED_FIELDS = {"title", "abstract", "authors", "categories"}
+OBSERVED_COUNTS = ("external_upvotes", "github_stars")
 
 
 @dataclass
@@ -63,6 +64,9 @@ def _new_paper(record: PaperRecord) -> Paper:
         if value:
             setattr(paper, name, value)
     paper.announced_on = record.listed_on
+    for name in OBSERVED_COUNTS:
+        if getattr(record, name) is not None:
+            setattr(paper, name, getattr(record, name))
     return paper
 
 
@@ -83,16 +87,46 @@ def merge_record(paper: Paper, record: PaperRecord) -> set[str]:
     if record.listed_on and not paper.announced_on:
         paper.announced_on = record.listed_on
         changed.add("announced_on")
+    for name in OBSERVED_COUNTS:
+        value = getattr(record, name)
+        if value is not None and value != getattr(paper, name):
+            setattr(paper, name, value)
+            changed.add(name)
     return changed
 
 
-def _replace_author_rows(papers: list[Paper]) -> None:
-    PaperAuthor.objects.filter(paper__in=[p.pk for p in papers]).delete()
-    PaperAuthor.objects.bulk_create(
-        PaperAuthor(paper=paper, position=position, name=name[:300], name_key=author_key(name)[:300])
-        for paper in papers
-        for position, name in enumerate(paper.authors)
-    )
+def _adapter(field) -> Callable[[object], object]:
+    kind = field.get_internal_type()
+    if kind == "DateTimeField":
+        return connection.ops.adapt_datetimefield_value
+    if kind == "DateField":
+        return connection.ops.adapt_datefield_value
+    if kind == "JSONField":
+        return lambda value: field.get_db_prep_save(value, connection)
+    return lambda value: value
+
+
+def _insert_papers(papers: list[Paper]) -> None:
+    """`bulk_create` without Django's per-value preparation chain, which took two thirds of the bulk
+    importer's time (docs/benchmarks.md); the primary keys are read back by arXiv id."""
+    if not papers:
+        return
+    now = timezone.now()
+    fields = [field for field in Paper._meta.concrete_fields if not field.primary_key]
+    adapters = [_adapter(field) for field in fields]
+    rows = []
+    for paper in papers:
+        paper.created_at = paper.modified_at = now
+        rows.append([adapt(getattr(paper, field.attname)) for field, adapt in zip(fields, adapters, strict=True)])
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    with connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {quote(Paper._meta.db_table)} ({columns}) VALUES ({placeholders})", rows)
+    ids = dict(Paper.objects.filter(arxiv_id__in=[p.arxiv_id for p in papers]).values_list("arxiv_id", "id"))
+    for paper in papers:
+        paper.pk = ids[paper.arxiv_id]
+        paper._state.adding = False
 
 
 def upsert_papers(records: Iterable[PaperRecord]) -> UpsertResult:
@@ -106,7 +140,7 @@ def upsert_papers(records: Iterable[PaperRecord]) -> UpsertResult:
         existing_ids = set(papers)
         created: dict[str, Paper] = {}
         changed_fields: dict[str, set[str]] = {}
-        listed_on: dict[str, object] = {}
+        listings: dict[str, PaperRecord] = {}
         for record in records:
             paper = papers.get(record.arxiv_id)
             if paper is None:
@@ -116,9 +150,9 @@ def upsert_papers(records: Iterable[PaperRecord]) -> UpsertResult:
                 if changed and record.arxiv_id in existing_ids:
                     changed_fields.setdefault(record.arxiv_id, set()).update(changed)
             if record.listed_on:
-                listed_on.setdefault(record.arxiv_id, record.listed_on)
+                listings.setdefault(record.arxiv_id, record)
 
-        Paper.objects.bulk_create(created.values(), batch_size=500)
+        _insert_papers(list(created.values()))
         updated = [papers[arxiv_id] for arxiv_id in changed_fields]
         now = timezone.now()
         for paper in updated:
@@ -129,16 +163,14 @@ def upsert_papers(records: Iterable[PaperRecord]) -> UpsertResult:
         if updated:
             fields = set().union(*changed_fields.values()) | {"modified_at"}
             Paper.objects.bulk_update(updated, sorted(fields), batch_size=500)
-        _replace_author_rows(
-            list(created.values()) + [p for p in updated if "authors" in changed_fields[p.arxiv_id]]
-        )
 
         already_listed = set(
-            DailyEntry.objects.filter(paper__arxiv_id__in=listed_on).values_list("paper__arxiv_id", flat=True)
+            DailyEntry.objects.filter(paper__arxiv_id__in=listings).values_list("paper__arxiv_id", flat=True)
         )
         new_entries = [
-            DailyEntry(paper=papers[arxiv_id], day=day, how=DailyEntry.How.ANNOUNCED)
-            for arxiv_id, day in listed_on.items()
+            DailyEntry(paper=papers[arxiv_id], day=listing.listed_on, how=listing.listed_how,
+                       submitter_name=listing.submitter_name[:200])
+            for arxiv_id, listing in listings.items()
             if arxiv_id not in already_listed
         ]
         DailyEntry.objects.bulk_create(new_entries, batch_size=500)

@@ -48,3 +48,9 @@ class PaperRecord:
     listed_on: dt.date | None = None
     # arXiv's announce type (new, cross, replace, replace-cross) when the source is an announcement.
     announce_type: str = ""
+    # How the paper came onto the list (a DailyEntry.How value) and who put it there, if someone did.
+    listed_how: str = "announced"
+    submitter_name: str = ""
+    # Counts observed elsewhere (Hugging Face upvotes, GitHub stars): the latest observation wins.
+    external_upvotes: int | None = None
+    github_stars: int | None = None

@@ -1,0 +1,54 @@
+"""Records of ingestion runs, and the checkpoints that make them resumable."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class IngestRun(models.Model):
+    """One run of one ingestion job: when, what it did, how it ended."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        OK = "ok", "Finished"
+        EMPTY = "empty", "Finished, nothing new"
+        FAILED = "failed", "Failed"
+
+    job = models.CharField(max_length=40, db_index=True, help_text="e.g. arxiv-rss, arxiv-oai, kaggle")
+    target = models.CharField(max_length=500, blank=True, help_text="Categories, file or URL")
+    started_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    listed = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True, help_text="What happened, or the error")
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class Checkpoint(models.Model):
+    """Where a resumable job stopped (a resumption token, a byte offset), keyed by job and target."""
+
+    key = models.CharField(max_length=500, unique=True)
+    state = models.JSONField(default=dict)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class ScheduledJob(models.Model):
+    """A job the worker runs on a schedule; `next_due_at` is claimed with a conditional UPDATE."""
+
+    name = models.CharField(max_length=100, unique=True)
+    next_due_at = models.DateTimeField()
+    last_started_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} (next {self.next_due_at:%Y-%m-%d %H:%M} UTC)"

@@ -1,0 +1,65 @@
+"""`papertide worker`: runs scheduled jobs when they are due.
+
+Each job's next due time is stored in the database and claimed with a conditional UPDATE before the
+job runs, so several workers never run a job twice, and a worker that was down runs a missed job once
+when it comes back (not once per missed day).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.utils import timezone
+
+from papertide.ingest.models import ScheduledJob
+
+log = logging.getLogger(__name__)
+
+
+def daily_ingest() -> None:
+    from papertide.ingest.jobs import ingest_announcements
+    from papertide.search.indexer import IndexBusy, run_index
+
+    run = ingest_announcements()
+    log.info("daily ingest: %s (%s)", run.get_status_display(), run.message)
+    try:
+        log.info("index: %s", run_index(progress=False))
+    except IndexBusy as exc:
+        log.info("index: %s", exc)
+
+
+JOBS: dict[str, Callable[[], None]] = {"daily-ingest": daily_ingest}
+
+
+def run_due_jobs(now: dt.datetime | None = None) -> list[str]:
+    """Run every job that is due; return the names of those that ran."""
+    now = now or timezone.now()
+    schedule = settings.INGEST_SCHEDULE
+    ran = []
+    for name, job in JOBS.items():
+        row, _ = ScheduledJob.objects.get_or_create(name=name, defaults={"next_due_at": schedule.next_after(now)})
+        if row.next_due_at > now:
+            continue
+        claimed = ScheduledJob.objects.filter(pk=row.pk, next_due_at=row.next_due_at).update(
+            next_due_at=schedule.next_after(now), last_started_at=now
+        )
+        if not claimed:
+            continue  # another worker took it
+        log.info("running %s (was due %s)", name, row.next_due_at)
+        try:
+            job()
+        except Exception:
+            log.exception("%s failed; it runs again at its next due time", name)
+        ran.append(name)
+    return ran
+
+
+def run_forever(poll_seconds: float = 30.0) -> None:
+    log.info("worker started; daily ingest at %s", settings.INGEST_SCHEDULE.describe())
+    while True:
+        run_due_jobs()
+        time.sleep(poll_seconds)

@@ -1,0 +1,35 @@
+import pytest
+
+from papertide.demo import load_demo_day
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", "root@example.org", "correct horse battery")
+    client.force_login(admin)
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/admin/papers/paper/", "/admin/papers/dailyentry/", "/admin/papers/upvote/",
+            "/admin/search/paperembedding/", "/admin/auth/user/"],
+)
+def test_an_admin_can_browse_every_model(staff_client, url):
+    load_demo_day()
+    assert staff_client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_admin_can_open_a_paper(staff_client):
+    load_demo_day()
+    from papertide.papers.models import Paper
+
+    paper = Paper.objects.get(arxiv_id="2411.17758")
+    page = staff_client.get(f"/admin/papers/paper/{paper.pk}/change/").content.decode()
+    assert "PP-LEM: Efficient and Privacy-Preserving Clearance Mechanism" in page
+    assert page.index("Kamil Erdayandi") < page.index("Mustafa Asan Mustafa")
+
+
+def test_readers_cannot_reach_the_admin(client):
+    assert client.get("/admin/papers/paper/").status_code == 302
