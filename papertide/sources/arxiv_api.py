@@ -6,15 +6,13 @@ entry is titled "Error"; unknown valid ids are simply missing from the results.
 
 from __future__ import annotations
 
-import datetime as dt
 import xml.etree.ElementTree as ET
 
 from papertide.papers.text import clean_text, decode_tex_accents
 from papertide.sources.http import Fetcher
-from papertide.sources.records import PaperRecord, SourceError, split_arxiv_id
+from papertide.sources.records import PaperRecord, SourceError, iso_timestamp, split_arxiv_id
 
 SOURCE_NAME = "arxiv-api"
-DEFAULT_URL = "https://export.arxiv.org/api/query"
 BATCH = 100  # ids per request; arXiv asks for 3 s between requests
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -22,15 +20,6 @@ ARXIV = "{http://arxiv.org/schemas/atom}"
 
 class ArxivApiError(SourceError):
     """The export API rejected the request (e.g. "incorrect id format for abc")."""
-
-
-def _timestamp(text: str | None) -> dt.datetime | None:
-    if not text:
-        return None
-    try:
-        return dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _entry(entry: ET.Element) -> PaperRecord:
@@ -51,8 +40,8 @@ def _entry(entry: ET.Element) -> PaperRecord:
         authors=[decode_tex_accents(clean_text(a.findtext(ATOM + "name"))) for a in entry.findall(ATOM + "author")],
         categories=categories,
         primary_category=primary_category,
-        published=_timestamp(entry.findtext(ATOM + "published")),
-        updated=_timestamp(entry.findtext(ATOM + "updated")),
+        published=iso_timestamp(entry.findtext(ATOM + "published")),
+        updated=iso_timestamp(entry.findtext(ATOM + "updated")),
         comments=clean_text(entry.findtext(ARXIV + "comment")),
         journal_ref=clean_text(entry.findtext(ARXIV + "journal_ref")),
         doi=(entry.findtext(ARXIV + "doi") or "").strip(),
@@ -76,7 +65,7 @@ def parse_api_feed(data: bytes) -> list[PaperRecord]:
     return records
 
 
-def fetch_by_ids(arxiv_ids: list[str], *, url: str = DEFAULT_URL, fetcher: Fetcher | None = None,
+def fetch_by_ids(arxiv_ids: list[str], *, url: str, fetcher: Fetcher | None = None,
                  delay: float = 3.0) -> list[PaperRecord]:
     """Metadata for these ids (with or without version), `BATCH` per request, `delay` s apart."""
     fetcher = fetcher or Fetcher()

@@ -11,7 +11,6 @@ from papertide.papers.text import clean_text, decode_tex_accents
 from papertide.sources.records import PaperRecord, SourceError, split_arxiv_id
 
 SOURCE_NAME = "arxiv-oai"
-DEFAULT_URL = "https://oaipmh.arxiv.org/oai"
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 ARXIV = "{http://arxiv.org/OAI/arXiv/}"
 DC = "{http://purl.org/dc/elements/1.1/}"
@@ -42,6 +41,7 @@ def _arxiv_format(metadata: ET.Element) -> PaperRecord:
         parts = [author.findtext(ARXIV + name) for name in ("forenames", "keyname", "suffix")]
         authors.append(decode_tex_accents(clean_text(" ".join(p.strip() for p in parts if p and p.strip()))))
     categories = (metadata.findtext(ARXIV + "categories") or "").split()
+    dois = (metadata.findtext(ARXIV + "doi") or "").split()  # sometimes several, space-separated
     return PaperRecord(
         arxiv_id=arxiv_id,
         version=version,
@@ -55,7 +55,7 @@ def _arxiv_format(metadata: ET.Element) -> PaperRecord:
         updated=_date(metadata.findtext(ARXIV + "updated")),
         comments=clean_text(metadata.findtext(ARXIV + "comments")),
         journal_ref=clean_text(metadata.findtext(ARXIV + "journal-ref")),
-        doi=(metadata.findtext(ARXIV + "doi") or "").split()[0] if metadata.findtext(ARXIV + "doi") else "",
+        doi=dois[0] if dois else "",
         license=(metadata.findtext(ARXIV + "license") or "").strip(),
     )
 

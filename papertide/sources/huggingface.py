@@ -3,29 +3,18 @@ HF upvote count (kept as an external count), the GitHub repository, project page
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 from papertide.papers.text import clean_text
-from papertide.sources.records import PaperRecord, SourceError, split_arxiv_id
+from papertide.sources.records import PaperRecord, SourceError, iso_timestamp, split_arxiv_id
 
 SOURCE_NAME = "huggingface"
-DEFAULT_URL = "https://huggingface.co/api/daily_papers"
-
-
-def _timestamp(text: str | None) -> dt.datetime | None:
-    if not text:
-        return None
-    try:
-        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _entry(item: dict) -> PaperRecord:
     paper = item["paper"]
     arxiv_id, _ = split_arxiv_id(str(paper["id"]))
-    listed_at = _timestamp(item.get("publishedAt")) or _timestamp(paper.get("submittedOnDailyAt"))
+    listed_at = iso_timestamp(item.get("publishedAt")) or iso_timestamp(paper.get("submittedOnDailyAt"))
     submitter = item.get("submittedBy") or paper.get("submittedOnDailyBy") or {}
     stars = paper.get("githubStars")
     return PaperRecord(
@@ -34,7 +23,7 @@ def _entry(item: dict) -> PaperRecord:
         title=clean_text(item.get("title") or paper.get("title")),
         abstract=clean_text(paper.get("summary") or item.get("summary")),
         authors=[clean_text(a.get("name")) for a in paper.get("authors", []) if not a.get("hidden") and a.get("name")],
-        published=_timestamp(paper.get("publishedAt")),
+        published=iso_timestamp(paper.get("publishedAt")),
         code_url=(paper.get("githubRepo") or item.get("githubRepo") or "").strip(),
         project_url=(paper.get("projectPage") or item.get("projectPage") or "").strip(),
         listed_on=listed_at.date() if listed_at else None,

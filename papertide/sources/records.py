@@ -15,6 +15,16 @@ class SourceError(Exception):
     """A source answered with something papertide cannot use; the message says what and where."""
 
 
+def iso_timestamp(text: str | None) -> dt.datetime | None:
+    """`2024-10-22T17:59:30.000Z` -> an aware datetime; anything unreadable -> None."""
+    if not text:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
 def split_arxiv_id(text: str) -> tuple[str, int | None]:
     """`2411.17700v2` -> (`2411.17700`, 2); `hep-th/9901001` -> (`hep-th/9901001`, None)."""
     match = ARXIV_ID.fullmatch(text.strip())
