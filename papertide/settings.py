@@ -102,6 +102,18 @@ SERVE_HOST = conf.env_str("HOST", "127.0.0.1")
 SERVE_PORT = conf.env_int("PORT", 8000, minimum=1, maximum=65535)
 SERVE_WORKERS = conf.env_int("WORKERS", 2, minimum=1, maximum=64)
 
+# One cache shared by all web workers (the API's rate-limit counters live there).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": DATA_DIR / "cache",
+    }
+}
+
+# API (docs/api.md)
+API_RATE_LIMIT = conf.env_int("API_RATE_LIMIT", 120, minimum=0)  # requests per window; 0 = no limit
+API_RATE_WINDOW = conf.env_int("API_RATE_WINDOW", 60, minimum=1, maximum=86_400)  # seconds
+
 # Site behaviour
 SITE_NAME = conf.env_str("SITE_NAME", "papertide")
 PAPERS_PER_PAGE = conf.env_int("PAPERS_PER_PAGE", 50, minimum=1, maximum=500)

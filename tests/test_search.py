@@ -153,3 +153,11 @@ def test_the_paper_page_lists_similar_papers(client):
     similar = page[page.index("Similar papers"):]
     assert similar.count('class="card"') == 6
     assert "Gaussian" in similar
+
+
+def test_filters_alone_list_the_newest_papers_first(db):
+    result = search("cat:math.CO", limit=50)
+    papers = [Paper.objects.get(id=i) for i in result.paper_ids]
+    assert papers and all("math.CO" in p.categories for p in papers)
+    days = [p.announced_on for p in papers if p.announced_on]
+    assert days == sorted(days, reverse=True)

@@ -106,6 +106,23 @@ class DailyEntryQuerySet(models.QuerySet):
     def day_after(self, day: dt.date) -> dt.date | None:
         return self.visible().filter(day__gt=day).aggregate(found=models.Min("day"))["found"]
 
+    def trending(self) -> DailyEntryQuerySet:
+        """Featured first, then by upvotes here plus upvotes counted elsewhere, newest first on ties.
+        (Until the trending score with time decay exists, "trending" means "most upvoted".)"""
+        return (
+            self.select_related("paper", "submitted_by")
+            .annotate(upvote_count=Count("paper__upvotes", distinct=True))
+            .annotate(score=models.F("upvote_count") + models.F("paper__external_upvotes"))
+            .order_by("-featured", "-score", "-day", "-paper__arxiv_id")
+        )
+
+    def newest(self) -> DailyEntryQuerySet:
+        return (
+            self.select_related("paper", "submitted_by")
+            .annotate(upvote_count=Count("paper__upvotes", distinct=True))
+            .order_by("-day", "-created_at", "-paper__arxiv_id")
+        )
+
     def ranked(self) -> DailyEntryQuerySet:
         """Featured first, then most upvoted, then by arXiv id (newest ids first)."""
         return (

@@ -182,13 +182,14 @@ class FullTextIndex:
             if filters:
                 main = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in [main, *filters]])
             hits = searcher.search(main, limit, count=False).hits
-        elif filters:
-            # Filters alone: newest first.
-            combined = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in filters])
-            hits = searcher.search(combined, limit, count=False, order_by_field="day").hits
-        else:
+            return [(searcher.doc(address)["paper_id"][0], float(score)) for score, address in hits]
+        if not filters:
             return []
-        return [(searcher.doc(address)["paper_id"][0], float(score)) for score, address in hits]
+        # Filters alone: newest first. The sort key is the day (None for undated papers), not a
+        # relevance score, so every hit scores 0 and keeps its place.
+        combined = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in filters])
+        hits = searcher.search(combined, limit, count=False, order_by_field="day").hits
+        return [(searcher.doc(address)["paper_id"][0], 0.0) for _, address in hits]
 
     def matching_ids(self, query: ParsedQuery, limit: int) -> list[int]:
         """Every paper (up to limit) that passes the query's filters, ignoring its words."""

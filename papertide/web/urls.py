@@ -1,40 +1,22 @@
-import datetime as dt
+from django.urls import path
 
-from django.urls import path, register_converter
-
-from papertide.sources.records import ARXIV_ID_PATTERN
+import papertide.converters  # noqa: F401  (registers arxiv_id and isodate)
 from papertide.web import views
-
-
-class ArxivIdConverter:
-    regex = ARXIV_ID_PATTERN
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-class IsoDateConverter:
-    regex = r"\d{4}-\d{2}-\d{2}"
-
-    def to_python(self, value: str) -> dt.date:
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise ValueError(value) from None  # an impossible date such as 2024-02-30 is a 404
-
-    def to_url(self, value: dt.date) -> str:
-        return value.isoformat()
-
-
-register_converter(ArxivIdConverter, "arxiv_id")
-register_converter(IsoDateConverter, "isodate")
+from papertide.web.feeds import AuthorFeed, CategoryFeed, DailyFeed, SearchFeed, TrendingFeed, atom
 
 urlpatterns = [
     path("", views.daily_feed, name="home"),
     path("day/<isodate:day>/", views.daily_feed, name="day"),
     path("papers/<arxiv_id:arxiv_id>/", views.paper_detail, name="paper"),
     path("search/", views.search, name="search"),
+    path("feeds/daily.rss", DailyFeed(), name="feed-daily"),
+    path("feeds/daily.atom", atom(DailyFeed)(), name="feed-daily-atom"),
+    path("feeds/trending.rss", TrendingFeed(), name="feed-trending"),
+    path("feeds/trending.atom", atom(TrendingFeed)(), name="feed-trending-atom"),
+    path("feeds/search.rss", SearchFeed(), name="feed-search"),
+    path("feeds/search.atom", atom(SearchFeed)(), name="feed-search-atom"),
+    path("feeds/author/<str:name>.rss", AuthorFeed(), name="feed-author"),
+    path("feeds/author/<str:name>.atom", atom(AuthorFeed)(), name="feed-author-atom"),
+    path("feeds/category/<str:category>.rss", CategoryFeed(), name="feed-category"),
+    path("feeds/category/<str:category>.atom", atom(CategoryFeed)(), name="feed-category-atom"),
 ]

@@ -1,0 +1,1 @@
+"""Programs' way in: the Hugging Face–compatible papers API."""

@@ -1,0 +1,126 @@
+"""RSS 2.0 and Atom feeds of papers: the daily list, trending, a search, an author, a category."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from papertide.papers.models import DailyEntry, Paper
+from papertide.search.service import search
+
+FEED_SIZE = 100
+TRENDING_DAYS = 7
+
+
+class PaperFeed(Feed):
+    """Items are papers; subclasses say which."""
+
+    def item_title(self, paper: Paper) -> str:
+        return paper.title
+
+    def item_description(self, paper: Paper) -> str:
+        return paper.abstract
+
+    def item_link(self, paper: Paper) -> str:
+        return paper.get_absolute_url()
+
+    def item_guid(self, paper: Paper) -> str:
+        return f"arxiv:{paper.arxiv_id}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, paper: Paper) -> dt.datetime:
+        day = paper.announced_on or (paper.published.date() if paper.published else paper.created_at.date())
+        return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+    def item_updateddate(self, paper: Paper) -> dt.datetime:
+        return paper.modified_at
+
+    def item_author_name(self, paper: Paper) -> str:
+        names = paper.authors[:10]
+        return ", ".join(names) + (" et al." if len(paper.authors) > 10 else "")
+
+    def item_categories(self, paper: Paper) -> list[str]:
+        return paper.categories
+
+    def site_title(self, what: str) -> str:
+        return f"{settings.SITE_NAME}: {what}"
+
+
+class DailyFeed(PaperFeed):
+    def title(self) -> str:
+        return self.site_title("daily papers")
+
+    description = "The papers of the latest day, most upvoted first."
+
+    def link(self) -> str:
+        return reverse("home")
+
+    def items(self) -> list[Paper]:
+        day = DailyEntry.objects.latest_day()
+        return [e.paper for e in DailyEntry.objects.on_day(day).ranked()[:FEED_SIZE]] if day else []
+
+
+class TrendingFeed(PaperFeed):
+    def title(self) -> str:
+        return self.site_title("trending papers")
+
+    description = f"The most upvoted papers of the last {TRENDING_DAYS} days."
+
+    def link(self) -> str:
+        return reverse("home")
+
+    def items(self) -> list[Paper]:
+        latest = DailyEntry.objects.latest_day()
+        if not latest:
+            return []
+        recent = DailyEntry.objects.visible().filter(day__gt=latest - dt.timedelta(days=TRENDING_DAYS))
+        return [e.paper for e in recent.trending()[:FEED_SIZE]]
+
+
+class SearchFeed(PaperFeed):
+    """`/feeds/search.rss?q=…`: a saved search, newest matches as they arrive."""
+
+    def get_object(self, request: HttpRequest) -> str:
+        query = request.GET.get("q", "").strip()
+        if not query:
+            raise Http404("Give a query: /feeds/search.rss?q=…")
+        return query[:250]
+
+    def title(self, query: str) -> str:
+        return self.site_title(f"search “{query}”")
+
+    def description(self, query: str) -> str:
+        return f"Papers matching “{query}”, best matches first."
+
+    def link(self, query: str) -> str:
+        return f"{reverse('search')}?q={query}"
+
+    def items(self, query: str) -> list[Paper]:
+        return Paper.objects.in_order(search(query, limit=FEED_SIZE).paper_ids)
+
+
+class AuthorFeed(SearchFeed):
+    def get_object(self, request: HttpRequest, name: str) -> str:
+        return f'author:"{name.replace(chr(34), " ")[:200]}"'
+
+    def title(self, query: str) -> str:
+        return self.site_title(f"papers by {query.removeprefix('author:').strip(chr(34))}")
+
+
+class CategoryFeed(SearchFeed):
+    def get_object(self, request: HttpRequest, category: str) -> str:
+        return f"cat:{category[:40]}"
+
+    def title(self, query: str) -> str:
+        return self.site_title(f"new papers in {query.removeprefix('cat:')}")
+
+
+def atom(feed: type[PaperFeed]) -> type[PaperFeed]:
+    """The Atom twin of an RSS feed."""
+    return type(f"{feed.__name__}Atom", (feed,), {"feed_type": Atom1Feed, "subtitle": feed.description})

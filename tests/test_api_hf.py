@@ -1,0 +1,130 @@
+"""The Hugging Face–compatible API, read by the real `huggingface_hub` client from a running server."""
+
+import datetime as dt
+import json
+import time
+
+import pytest
+from huggingface_hub import HfApi
+from huggingface_hub.errors import HfHubHTTPError
+
+from papertide.demo import load_demo_day
+from tests.conftest import FIXTURES
+from tests.helpers import get, start_server, stop_server, wait_for_http
+
+REAL = json.loads((FIXTURES / "hf" / "daily_papers_2024-10-25.first4of-N.json").read_bytes())
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    process, base = start_server(tmp_path_factory.mktemp("hf-api"))
+    wait_for_http(base + "/", process)
+    deadline = time.monotonic() + 60  # search by meaning once the background index run is done
+    while "ranked by meaning" not in get(base + "/search/?q=gaussian")[1] and time.monotonic() < deadline:
+        time.sleep(0.3)
+    yield HfApi(endpoint=base)
+    stop_server(process)
+
+
+def test_list_daily_papers_reads_the_day(hub):
+    papers = list(hub.list_daily_papers(date="2024-11-28", limit=5))
+    assert len(papers) == 5
+    first = papers[0]
+    assert first.id and first.title and first.summary
+    assert all(author.name for author in first.authors)
+    assert first.submitted_at.date() == dt.date(2024, 11, 28)
+    assert isinstance(first.upvotes, int) or first.upvotes is None
+
+
+def test_list_daily_papers_pages_through_the_day(hub):
+    first = [p.id for p in hub.list_daily_papers(date="2024-11-28", limit=10, p=0)]
+    second = [p.id for p in hub.list_daily_papers(date="2024-11-28", limit=10, p=1)]
+    assert len(first) == len(second) == 10 and not set(first) & set(second)
+
+
+def test_a_week_and_a_month_hold_the_day(hub):
+    week = list(hub.list_daily_papers(week="2024-W48", limit=100))
+    month = list(hub.list_daily_papers(month="2024-11", limit=100))
+    assert len(week) == len(month) == 100
+    assert list(hub.list_daily_papers(month="2024-10", limit=10)) == []
+
+
+def test_paper_info_has_the_decoded_authors(hub):
+    paper = hub.paper_info("2411.17775")
+    assert paper.title == "What is the amount of baryonic dark matter in galaxies?"
+    assert [a.name for a in paper.authors] == ["Václav Vavryčuk"]
+    assert paper.summary.startswith("In this paper")
+
+
+def test_paper_info_of_an_unknown_paper_is_a_404(hub):
+    with pytest.raises(HfHubHTTPError) as error:
+        hub.paper_info("2411.99999")
+    assert error.value.response.status_code == 404
+
+
+def test_list_papers_searches_by_meaning(hub):
+    ids = [p.id for p in hub.list_papers(query="gaussian splatting", limit=5)]
+    assert len(ids) == 5 and "2411.18625" in ids
+
+
+def test_code_links_come_through(hub):
+    assert hub.paper_info("2411.17769").github_repo == "https://github.com/itsmag11/Omegance"
+
+
+# Shapes and errors, through Django's test client.
+
+@pytest.fixture
+def demo(db):
+    load_demo_day()
+
+
+def test_item_keys_are_those_of_the_real_hf_response(client, demo):
+    ours = client.get("/api/daily_papers", {"limit": 20}).json()
+    # The 2024 recording plus the keys product.md documents for newer responses.
+    real_item_keys = set().union(*(item.keys() for item in REAL)) | {"githubRepo", "projectPage", "summary"}
+    real_paper_keys = set().union(*(item["paper"].keys() for item in REAL)) | {"githubRepo", "githubStars", "projectPage"}
+    assert all(set(item) <= real_item_keys for item in ours)
+    assert all(set(item["paper"]) <= real_paper_keys for item in ours)
+    assert {"id", "authors", "publishedAt", "title", "summary", "upvotes", "discussionId"} <= set(ours[0]["paper"])
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [("/api/daily_papers?limit=0", "limit must be between 1 and 100"),
+     ("/api/daily_papers?limit=ten", "limit must be a whole number"),
+     ("/api/daily_papers?date=2024-02-30", "date must look like 2024-11-28"),
+     ("/api/daily_papers?week=2024-48", "week must look like 2024-W48"),
+     ("/api/daily_papers?date=2024-11-28&month=2024-11", "give one of date, week and month"),
+     ("/api/daily_papers?sort=hot", "sort must be publishedAt or trending"),
+     ("/api/daily_papers?p=-1", "p must be between 0"),
+     ("/api/papers/search?q=" + "x" * 251, "q must be at most 250 characters"),
+     ("/api/papers/search?q=x&limit=121", "limit must be between 1 and 120")],
+)
+def test_bad_parameters_are_400_with_a_json_error(client, demo, url, message):
+    response = client.get(url)
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+
+
+def test_unknown_things_are_404_with_a_json_error(client, demo):
+    assert client.get("/api/papers/2411.99999").json() == {"error": "no paper 2411.99999 on this site"}
+    assert client.get("/api/no/such/thing").status_code == 404
+    assert "error" in client.get("/api/no/such/thing").json()
+
+
+def test_reads_allow_any_origin(client, demo):
+    assert client.get("/api/daily_papers").headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_anonymous_use_is_rate_limited(client, demo, settings):
+    settings.API_RATE_LIMIT = 3
+    settings.API_RATE_WINDOW = 60
+    from django.core.cache import cache
+
+    cache.clear()
+    answers = [client.get("/api/papers/2411.17775") for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert [a.headers["RateLimit-Remaining"] for a in answers[:3]] == ["2", "1", "0"]
+    assert int(answers[3].headers["Retry-After"]) >= 1
+    assert "too many requests" in answers[3].json()["error"]
+    cache.clear()
