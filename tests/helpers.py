@@ -41,7 +41,8 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 60) -> f
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         if process.poll() is not None:
-            raise AssertionError(f"server exited with {process.returncode}: {process.stdout.read()}")
+            output = process.log_path.read_text() if hasattr(process, "log_path") else ""
+            raise AssertionError(f"server exited with {process.returncode}: {output}")
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return time.monotonic() - started
@@ -58,23 +59,28 @@ def get(url: str) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
-def start_server(data_dir: Path, *args: str) -> tuple[subprocess.Popen, str]:
-    """Start `papertide serve` on a free loopback port; return the process and its base URL."""
+def start_server(data_dir: Path, *args: str, **settings: str) -> tuple[subprocess.Popen, str]:
+    """Start `papertide serve` on a free loopback port; return the process and its base URL.
+    Its output goes to a file: a pipe nobody reads fills up and blocks the server's logging."""
     port = free_port()
+    log = open(data_dir / f"serve-{port}.log", "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "papertide", "serve", "--port", str(port), "--workers", "1", *args],
-        env=papertide_env(data_dir),
-        stdout=subprocess.PIPE,
+        env=papertide_env(data_dir, **settings),
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
+    process.log_path = Path(log.name)
+    log.close()
     return process, f"http://127.0.0.1:{port}"
 
 
 def stop_server(process: subprocess.Popen) -> str:
     """Stop the server gracefully and return everything it printed."""
     process.terminate()
-    return process.communicate(timeout=20)[0]
+    process.wait(timeout=20)
+    return process.log_path.read_text()
 
 
 def cut_feed(items: int) -> bytes:

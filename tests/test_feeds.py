@@ -9,7 +9,7 @@ from papertide.search.indexer import run_index
 
 
 @pytest.fixture(scope="module", autouse=True)
-def indexed_demo(django_db_blocker, tmp_path_factory):
+def indexed_demo(django_db_setup, django_db_blocker, tmp_path_factory):
     from django.test import override_settings
 
     from papertide.papers.models import Paper

@@ -13,7 +13,7 @@ from papertide.search.service import search, similar_papers
 
 
 @pytest.fixture(scope="module", autouse=True)
-def indexed_demo(django_db_blocker, tmp_path_factory):
+def indexed_demo(django_db_setup, django_db_blocker, tmp_path_factory):
     index_dir = tmp_path_factory.mktemp("index")
     with override_settings(SEARCH_INDEX_DIR=index_dir), django_db_blocker.unblock():
         service.get_backend.cache_clear()

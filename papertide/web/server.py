@@ -30,8 +30,11 @@ def run_server(*, host: str, port: int, workers: int, threads: int) -> None:
             "threads": threads,
             "worker_class": "gthread",
             "accesslog": "-",
+            "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
             "errorlog": "-",
             "proc_name": "papertide",
             "graceful_timeout": 10,
+            # gunicorn's maximum: a pasted abstract in a search URL needs more than the default 4094.
+            "limit_request_line": 8190,
         }
     ).run()

@@ -1,0 +1,167 @@
+"""papertide's own JSON API (read-only so far), described by OpenAPI at /api/openapi.json with an
+interactive docs page at /api/docs (its scripts served by this site)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+
+from django.db.models import Count
+from django.http import Http404, HttpRequest
+from ninja import NinjaAPI, Query, Schema
+from ninja.errors import ValidationError
+
+from papertide.api.errors import ApiError, json_error
+from papertide.papers.models import DailyEntry, Paper
+from papertide.search.service import search as run_search
+from papertide.search.service import similar_papers
+
+api = NinjaAPI(
+    title="papertide API",
+    version="1",
+    description="Papers, days, search and similar papers. Errors are `{\"error\": \"…\"}` with status 400 or 404.",
+    urls_namespace="native-api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+
+class ErrorOut(Schema):
+    error: str
+
+
+class PaperOut(Schema):
+    arxiv_id: str
+    version: int
+    title: str
+    abstract: str
+    authors: list[str]
+    categories: list[str]
+    primary_category: str
+    published: dt.datetime | None
+    updated: dt.datetime | None
+    announced_on: dt.date | None
+    comments: str
+    journal_ref: str
+    doi: str
+    license: str
+    code_url: str
+    project_url: str
+    abs_url: str
+    pdf_url: str
+    page_url: str
+    upvotes: int
+
+    @staticmethod
+    def resolve_page_url(paper: Paper) -> str:
+        return paper.get_absolute_url()
+
+    @staticmethod
+    def resolve_upvotes(paper: Paper) -> int:
+        return getattr(paper, "upvote_count", 0) + paper.external_upvotes
+
+
+class PaperPage(Schema):
+    items: list[PaperOut]
+    next_cursor: str | None = None
+
+
+class SearchOut(Schema):
+    query: str
+    mode: str
+    notice: str
+    items: list[PaperOut]
+
+
+class DayOut(Schema):
+    day: dt.date
+    papers: int
+
+
+@api.exception_handler(ValidationError)
+def bad_parameters(request: HttpRequest, exc: ValidationError):
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in error.get('loc', [])[1:]) or 'request'}: {error.get('msg', 'invalid')}"
+        for error in exc.errors
+    )
+    return json_error(problems or "invalid request", 400)
+
+
+@api.exception_handler(ApiError)
+def api_error(request: HttpRequest, exc: ApiError):
+    return json_error(str(exc), exc.status)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404):
+    return json_error(str(exc) or "not found", 404)
+
+
+def _cursor(paper_id: int) -> str:
+    return base64.urlsafe_b64encode(f"p{paper_id}".encode()).decode().rstrip("=")
+
+
+def _after(cursor: str) -> int:
+    try:
+        decoded = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if decoded.startswith("p") and decoded[1:].isdigit():
+            return int(decoded[1:])
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        pass
+    raise ApiError("unknown cursor: use the next_cursor of a previous page")
+
+
+@api.get("/v1/papers", response={200: PaperPage, 400: ErrorOut}, tags=["papers"])
+def list_papers(
+    request: HttpRequest,
+    day: dt.date | None = Query(None, description="Only papers on this day's list"),
+    category: str | None = Query(None, max_length=40, description="Only papers in this category, e.g. cs.CV"),
+    cursor: str | None = Query(None, max_length=64, description="next_cursor of the previous page"),
+    limit: int = Query(50, ge=1, le=200),
+):
+    """Papers, newest first, a page at a time."""
+    papers = Paper.objects.with_upvote_counts().order_by("-id")
+    if day:
+        papers = papers.filter(daily_entry__day=day, daily_entry__hidden=False)
+    if category:
+        papers = papers.filter(categories__icontains=f'"{category}"')
+    if cursor:
+        papers = papers.filter(id__lt=_after(cursor))
+    page = list(papers[: limit + 1])
+    more = len(page) > limit
+    page = page[:limit]
+    return {"items": page, "next_cursor": _cursor(page[-1].pk) if more else None}
+
+
+def _paper(arxiv_id: str) -> Paper:
+    paper = Paper.objects.with_upvote_counts().filter(arxiv_id=arxiv_id).first()
+    if paper is None:
+        raise Http404(f"no paper {arxiv_id} on this site")
+    return paper
+
+
+@api.get("/v1/papers/{path:arxiv_id}", response={200: PaperOut, 404: ErrorOut}, tags=["papers"])
+def get_paper(request: HttpRequest, arxiv_id: str):
+    """One paper by arXiv id (2411.17775 or hep-th/9901001, without version)."""
+    return _paper(arxiv_id)
+
+
+@api.get("/v1/similar/{path:arxiv_id}", response={200: list[PaperOut], 400: ErrorOut, 404: ErrorOut}, tags=["papers"])
+def get_similar(request: HttpRequest, arxiv_id: str, limit: int = Query(6, ge=1, le=50)):
+    """Papers nearest in meaning to this one."""
+    return Paper.objects.in_order(similar_papers(_paper(arxiv_id).pk, limit=limit))
+
+
+@api.get("/v1/search", response={200: SearchOut, 400: ErrorOut}, tags=["search"])
+def search(request: HttpRequest, q: str = Query(..., max_length=500), limit: int = Query(20, ge=1, le=100)):
+    """Hybrid search by meaning and words; filters: author:"Name", cat:cs.CV, from:2024-11-01, to:2024-11."""
+    result = run_search(q, limit=limit)
+    return {"query": q, "mode": result.mode, "notice": result.notice, "items": Paper.objects.in_order(result.paper_ids)}
+
+
+@api.get("/v1/days", response={200: list[DayOut], 400: ErrorOut}, tags=["days"])
+def list_days(request: HttpRequest, limit: int = Query(30, ge=1, le=366)):
+    """The latest days that have papers, with how many."""
+    days = (DailyEntry.objects.visible().values("day").annotate(papers=Count("id")).order_by("-day")[:limit])
+    return list(days)
