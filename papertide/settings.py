@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",  # its docs page's scripts are then served from here, not from a CDN
     "papertide.papers",
+    "papertide.accounts",
     "papertide.search",
     "papertide.ingest",
     "papertide.web",
@@ -115,6 +116,14 @@ CACHES = {
 # API (docs/api.md)
 API_RATE_LIMIT = conf.env_int("API_RATE_LIMIT", 120, minimum=0)  # requests per window; 0 = no limit
 API_RATE_WINDOW = conf.env_int("API_RATE_WINDOW", 60, minimum=1, maximum=86_400)  # seconds
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "profile"
+LOGOUT_REDIRECT_URL = "home"
+
+# Submissions
+SUBMISSION_MAX_AGE_DAYS = conf.env_int("SUBMISSION_MAX_AGE_DAYS", 14, minimum=0)
+SUBMISSIONS_PER_DAY = conf.env_int("SUBMISSIONS_PER_DAY", 10, minimum=0)
 
 # Site behaviour
 SITE_NAME = conf.env_str("SITE_NAME", "papertide")

@@ -8,6 +8,7 @@ from papertide.api.errors import json_error
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("papertide.api.urls")),
+    path("", include("papertide.accounts.urls")),
     path("", include("papertide.web.urls")),
 ]
 

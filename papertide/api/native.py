@@ -1,5 +1,6 @@
-"""papertide's own JSON API (read-only so far), described by OpenAPI at /api/openapi.json with an
-interactive docs page at /api/docs (its scripts served by this site)."""
+"""papertide's own JSON API, described by OpenAPI at /api/openapi.json with an interactive docs page at
+/api/docs (its scripts served by this site). Reads are open; writes need a personal API token
+(`Authorization: Bearer pt_…`), created and revoked on the reader's profile page."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ import datetime as dt
 
 from django.db.models import Count
 from django.http import Http404, HttpRequest
-from ninja import NinjaAPI, Query, Schema
-from ninja.errors import ValidationError
+from ninja import NinjaAPI, Query, Schema, Status
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer
 
 from papertide.api.errors import ApiError, json_error
+from papertide.accounts.models import ApiToken
+from papertide.papers.actions import SubmissionRefused, remove_upvote, submit_paper, upvote
 from papertide.papers.models import DailyEntry, Paper
 from papertide.search.service import search as run_search
 from papertide.search.service import similar_papers
@@ -86,6 +90,27 @@ def bad_parameters(request: HttpRequest, exc: ValidationError):
         for error in exc.errors
     )
     return json_error(problems or "invalid request", 400)
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError):
+    """ninja's own refusals (e.g. a body that is not JSON) in the one error shape."""
+    return json_error(str(exc), exc.status_code)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthorized(request: HttpRequest, exc: AuthenticationError):
+    response = json_error("this needs a personal API token: Authorization: Bearer pt_… (create one on your profile)", 401)
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str):
+        user = ApiToken.objects.user_for(token)
+        if user is not None:
+            request.user = user
+        return user
 
 
 @api.exception_handler(ApiError)
@@ -165,3 +190,58 @@ def list_days(request: HttpRequest, limit: int = Query(30, ge=1, le=366)):
     """The latest days that have papers, with how many."""
     days = (DailyEntry.objects.visible().values("day").annotate(papers=Count("id")).order_by("-day")[:limit])
     return list(days)
+
+
+class UpvoteOut(Schema):
+    arxiv_id: str
+    upvoted: bool
+    upvotes: int
+
+
+def _upvote_state(paper: Paper, upvoted: bool) -> dict:
+    fresh = _paper(paper.arxiv_id)
+    return {"arxiv_id": paper.arxiv_id, "upvoted": upvoted, "upvotes": fresh.upvote_count + fresh.external_upvotes}
+
+
+@api.put("/v1/upvotes/{path:arxiv_id}", auth=TokenAuth(), response={200: UpvoteOut, 401: ErrorOut, 404: ErrorOut},
+         tags=["writes"])
+def put_upvote(request: HttpRequest, arxiv_id: str):
+    """Upvote a paper as the token's reader (a second upvote changes nothing)."""
+    paper = _paper(arxiv_id)
+    upvote(request.user, paper)
+    return _upvote_state(paper, True)
+
+
+@api.delete("/v1/upvotes/{path:arxiv_id}", auth=TokenAuth(), response={200: UpvoteOut, 401: ErrorOut, 404: ErrorOut},
+            tags=["writes"])
+def delete_upvote(request: HttpRequest, arxiv_id: str):
+    """Take the reader's upvote back."""
+    paper = _paper(arxiv_id)
+    remove_upvote(request.user, paper)
+    return _upvote_state(paper, False)
+
+
+class SubmissionIn(Schema):
+    paper: str  # an arXiv id or abs/pdf link
+
+
+class SubmissionOut(Schema):
+    created: bool
+    day: dt.date
+    paper: PaperOut
+
+
+@api.post("/v1/submissions", auth=TokenAuth(),
+          response={200: SubmissionOut, 201: SubmissionOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 429: ErrorOut,
+                    503: ErrorOut},
+          tags=["writes"])
+def post_submission(request: HttpRequest, body: SubmissionIn):
+    """Submit a paper to today's list by arXiv id or link. 201: added; 200: it was already on the list
+    (the answer is that entry); 400/404/429: refused, with the reason; 503: arXiv could not be reached."""
+    try:
+        submission = submit_paper(request.user, body.paper[:300])
+    except SubmissionRefused as exc:
+        return Status(exc.status, {"error": str(exc)})
+    entry = submission.entry
+    return Status(201 if submission.created else 200,
+                  {"created": submission.created, "day": entry.day, "paper": _paper(entry.paper.arxiv_id)})

@@ -1,0 +1,1 @@
+"""Readers' accounts: log in and out, the profile page, personal API tokens."""
