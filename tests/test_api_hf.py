@@ -128,3 +128,15 @@ def test_anonymous_use_is_rate_limited(client, demo, settings):
     assert int(answers[3].headers["Retry-After"]) >= 1
     assert "too many requests" in answers[3].json()["error"]
     cache.clear()
+
+
+def test_feeds_from_the_running_server_parse_cleanly(hub):
+    import feedparser
+
+    for path in ["/feeds/daily.rss", "/feeds/daily.atom", "/feeds/trending.rss", "/feeds/search.rss?q=dark+matter",
+                 "/feeds/category/cs.CV.atom"]:
+        status, body = get(hub.endpoint + path)
+        feed = feedparser.parse(body)
+        assert status == 200 and not feed.bozo, (path, feed.get("bozo_exception"))
+        assert feed.entries and feed.entries[0].link.startswith(hub.endpoint + "/papers/")
+        assert feed.entries[0].published_parsed and feed.entries[0].author
