@@ -134,3 +134,10 @@ def test_when_arxiv_cannot_be_reached_the_submission_says_so(client, token, sett
                            **bearer(token))
     assert response.status_code == 503
     assert "try again later" in response.json()["error"]
+
+
+def test_alice_logs_in_and_out(client, alice):
+    response = client.post("/accounts/login/", {"username": "alice", "password": "correct horse battery"}, follow=True)
+    assert response.request["PATH_INFO"] == "/profile/" and "Log out" in response.content.decode()
+    client.post("/accounts/logout/")
+    assert client.get("/profile/").status_code == 302  # back to the login page
