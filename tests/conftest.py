@@ -16,6 +16,25 @@ def real_feed() -> AnnouncementFeed:
     return demo_feed()
 
 
+@pytest.fixture(scope="module")
+def indexed_demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo day loaded and indexed (full text and vectors) once for a test module, then removed."""
+    from django.test import override_settings
+
+    from papertide.demo import load_demo_day
+    from papertide.papers.models import Paper
+    from papertide.search import service
+    from papertide.search.indexer import run_index
+
+    with override_settings(SEARCH_INDEX_DIR=tmp_path_factory.mktemp("index")), django_db_blocker.unblock():
+        service.get_backend.cache_clear()
+        load_demo_day()
+        run_index(progress=False)
+        yield
+        Paper.objects.all().delete()
+    service.get_backend.cache_clear()
+
+
 @pytest.fixture
 def alice(django_user_model):
     return django_user_model.objects.create_user("alice", "alice@example.org", "correct horse battery")

@@ -3,24 +3,9 @@
 import feedparser
 import pytest
 
-from papertide.demo import load_demo_day
-from papertide.search import service
-from papertide.search.indexer import run_index
 
 
-@pytest.fixture(scope="module", autouse=True)
-def indexed_demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    from django.test import override_settings
-
-    from papertide.papers.models import Paper
-
-    with override_settings(SEARCH_INDEX_DIR=tmp_path_factory.mktemp("index")), django_db_blocker.unblock():
-        service.get_backend.cache_clear()
-        load_demo_day()
-        run_index(progress=False)
-        yield
-        Paper.objects.all().delete()
-    service.get_backend.cache_clear()
+pytestmark = pytest.mark.usefixtures("indexed_demo")
 
 
 def parsed(client, url):

@@ -8,7 +8,6 @@ import sys
 import time
 
 import pytest
-from django.test import override_settings
 
 from papertide.ingest.jobs import HarvestRequest, harvest_oai
 from papertide.ingest.models import Checkpoint, IngestRun

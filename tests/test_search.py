@@ -2,26 +2,15 @@
 similar papers, and any input being a valid query."""
 
 import pytest
-from django.test import override_settings
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-from papertide.demo import load_demo_day
 from papertide.papers.models import Paper
 from papertide.search import service
-from papertide.search.indexer import run_index, write_vector_index
+from papertide.search.indexer import write_vector_index
 from papertide.search.service import search, similar_papers
 
 
-@pytest.fixture(scope="module", autouse=True)
-def indexed_demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    index_dir = tmp_path_factory.mktemp("index")
-    with override_settings(SEARCH_INDEX_DIR=index_dir), django_db_blocker.unblock():
-        service.get_backend.cache_clear()
-        load_demo_day()
-        run_index(progress=False)
-        yield
-        Paper.objects.all().delete()
-    service.get_backend.cache_clear()
+pytestmark = pytest.mark.usefixtures("indexed_demo")
 
 
 @pytest.fixture
