@@ -44,3 +44,9 @@ def test_links_are_derived_from_id_and_version(paper):
 
 def test_old_style_ids_have_pages():
     assert Paper(arxiv_id="hep-th/9901001").get_absolute_url() == "/papers/hep-th/9901001/"
+
+
+@pytest.mark.parametrize("arxiv_id, year", [("1401.3665", 2014), ("hep-th/9901001", 1999), ("0704.0001", 2007),
+                                            ("math.GT/0309136", 2003)])
+def test_the_year_comes_from_the_id_when_no_date_is_known(arxiv_id, year):
+    assert Paper(arxiv_id=arxiv_id).year == year

@@ -150,3 +150,17 @@ def test_filters_alone_list_the_newest_papers_first(db):
     assert papers and all("math.CO" in p.categories for p in papers)
     days = [p.announced_on for p in papers if p.announced_on]
     assert days == sorted(days, reverse=True)
+
+
+def test_an_author_page_lists_their_papers_whatever_the_accents(client):
+    page = client.get("/authors/Vaclav Vavrycuk/").content.decode()
+    assert "What is the amount of baryonic dark matter in galaxies?" in page
+    assert "1 paper" in page
+
+
+def test_the_paper_page_links_authors_and_offers_bibtex(client):
+    page = client.get("/papers/2411.17758/").content.decode()
+    assert 'href="/authors/Kamil%20Erdayandi/"' in page
+    assert "@misc{erdayandi" in page
+    assert "eprint={2411.17758}" in page and "archivePrefix={arXiv}" in page and "primaryClass={cs.GT}" in page
+    assert "doi={10.1016/j.segan.2024.101477}" in page

@@ -89,6 +89,34 @@ class Paper(models.Model):
     def doi_url(self) -> str:
         return f"https://doi.org/{self.doi}" if self.doi else ""
 
+    @property
+    def year(self) -> int:
+        """The year of v1: from its date when known, else from the id (arXiv ids start with YYMM)."""
+        if self.published:
+            return self.published.year
+        digits = self.arxiv_id.split("/")[-1][:2]
+        two_digits = int(digits) if digits.isdigit() else 0
+        return 1900 + two_digits if two_digits >= 91 else 2000 + two_digits  # arXiv began in 1991
+
+    def bibtex(self) -> str:
+        """A BibTeX entry in arXiv's own style (@misc with eprint, archivePrefix, primaryClass)."""
+        first_author = (self.authors[0].split()[-1] if self.authors else "anonymous").lower()
+        year = self.year
+        first_word = next((w.lower() for w in self.title.split() if w.isalpha() and len(w) > 3), "paper")
+        key = "".join(ch for ch in f"{first_author}{year}{first_word}" if ch.isalnum())
+        fields = [
+            ("title", "{" + self.title + "}"),
+            ("author", " and ".join(self.authors)),
+            ("year", str(year)),
+            ("eprint", self.arxiv_id),
+            ("archivePrefix", "arXiv"),
+            ("primaryClass", self.primary_category),
+            ("doi", self.doi),
+            ("url", f"https://arxiv.org/abs/{self.arxiv_id}"),
+        ]
+        body = ",\n".join(f"  {name}={{{value}}}" for name, value in fields if value and value != "{}")
+        return f"@misc{{{key},\n{body}\n}}"
+
 
 class DailyEntryQuerySet(models.QuerySet):
     def visible(self) -> DailyEntryQuerySet:

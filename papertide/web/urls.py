@@ -9,6 +9,7 @@ urlpatterns = [
     path("day/<isodate:day>/", views.daily_feed, name="day"),
     path("papers/<arxiv_id:arxiv_id>/", views.paper_detail, name="paper"),
     path("search/", views.search, name="search"),
+    path("authors/<str:name>/", views.author_papers, name="author"),
     path("feeds/daily.rss", DailyFeed(), name="feed-daily"),
     path("feeds/daily.atom", atom(DailyFeed)(), name="feed-daily-atom"),
     path("feeds/trending.rss", TrendingFeed(), name="feed-trending"),

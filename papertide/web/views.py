@@ -49,3 +49,10 @@ def search(request: HttpRequest) -> HttpResponse:
         "papertide/search.html",
         {"query": query, "result": result, "papers": Paper.objects.in_order(result.paper_ids)},
     )
+
+
+def author_papers(request: HttpRequest, name: str) -> HttpResponse:
+    """Every paper by this author (case and accents ignored), newest first."""
+    result = run_search(f'author:"{name[:200]}"', limit=500)
+    papers = Paper.objects.in_order(result.paper_ids)
+    return render(request, "papertide/author.html", {"name": name, "papers": papers})
