@@ -16,7 +16,8 @@ from papertide.sources.records import SourceError
 USER_ERRORS = (ConfigError, SourceError)
 
 
-def setup_django() -> None:
+def setup_django(*, migrate: bool = False) -> None:
+    """Configure Django; with `migrate`, also bring the database schema up to date."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "papertide.settings")
     import django
     from django.core.exceptions import ImproperlyConfigured
@@ -25,12 +26,10 @@ def setup_django() -> None:
         django.setup()
     except ImproperlyConfigured as exc:
         raise ConfigError(str(exc)) from None
+    if migrate:
+        from django.core.management import call_command
 
-
-def migrate_database() -> None:
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
+        call_command("migrate", interactive=False, verbosity=0)
 
 
 class PapertideGroup(click.Group):
@@ -63,14 +62,13 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int,
     On first run this creates the database and loads the bundled demo day (one real day of arXiv,
     1,504 papers); later runs just serve.
     """
-    setup_django()
+    setup_django(migrate=True)
     from django.conf import settings
     from django.db import connections
 
     from papertide.papers.models import Paper
     from papertide.web.server import run_server
 
-    migrate_database()
     if not no_demo and not Paper.objects.exists():
         click.echo("Empty database: loading the demo day (one real day of arXiv announcements)…")
         _load_demo()
@@ -99,8 +97,7 @@ def _load_demo() -> None:
 @cli.command()
 def demo() -> None:
     """Load the bundled demo day (idempotent: a second run changes nothing)."""
-    setup_django()
-    migrate_database()
+    setup_django(migrate=True)
     _load_demo()
 
 
@@ -115,8 +112,7 @@ def index(rebuild: bool, chunk_size: int, no_progress: bool) -> None:
     Resumable: stop it at any moment and run it again. Stored embeddings are reused unless the
     paper's text or the configured model (PAPERTIDE_EMBEDDING_MODEL) changed.
     """
-    setup_django()
-    migrate_database()
+    setup_django(migrate=True)
     from papertide.search.indexer import IndexBusy, run_index
 
     try:
@@ -246,8 +242,7 @@ def import_arxiv_rss(files: tuple[Path, ...]) -> None:
     """
     import gzip
 
-    setup_django()
-    migrate_database()
+    setup_django(migrate=True)
     from papertide.papers.upsert import upsert_papers
     from papertide.sources.arxiv_rss import parse_announcement_feed
 
@@ -278,8 +273,7 @@ def import_kaggle(path: Path, categories: tuple[str, ...], since, until, restart
     Streamed and committed in batches with its position: stop it at any moment and run the same
     command again to continue. Unreadable lines are skipped and reported.
     """
-    setup_django()
-    migrate_database()
+    setup_django(migrate=True)
     from papertide.ingest.kaggle_import import KaggleFilter, import_kaggle_dump
 
     selection = KaggleFilter(list(categories), since.date() if since else None, until.date() if until else None)
@@ -297,8 +291,7 @@ def import_hf(source: str, day: str | None, week: str | None, month: str | None)
 
     SOURCE is a file, or `hf` for PAPERTIDE_HF_DAILY_PAPERS_URL, or any URL serving that API.
     """
-    setup_django()
-    migrate_database()
+    setup_django(migrate=True)
     from django.conf import settings
 
     from papertide.ingest.jobs import default_fetcher, import_daily_papers
@@ -326,8 +319,7 @@ def ingest() -> None:
 @click.option("--category", "categories", multiple=True, help="Override PAPERTIDE_CATEGORIES (repeatable).")
 def ingest_daily(categories: tuple[str, ...]) -> None:
     """Today's arXiv announcements for the configured categories."""
-    setup_django()
-    migrate_database()
+    setup_django(migrate=True)
     from papertide.ingest.jobs import ingest_announcements
 
     run = ingest_announcements(list(categories) or None)
@@ -344,8 +336,7 @@ def ingest_daily(categories: tuple[str, ...]) -> None:
 def ingest_oai(set_spec: str, from_date: str, until_date: str, metadata_prefix: str, delay: float | None,
                restart: bool) -> None:
     """Backfill through OAI-PMH ListRecords, resuming a harvest that was stopped."""
-    setup_django()
-    migrate_database()
+    setup_django(migrate=True)
     from papertide.ingest.jobs import HarvestRequest, harvest_oai
 
     def report_page(number, page) -> None:
@@ -360,8 +351,7 @@ def ingest_oai(set_spec: str, from_date: str, until_date: str, metadata_prefix: 
 @click.argument("arxiv_ids", nargs=-1, required=True)
 def ingest_ids_command(arxiv_ids: tuple[str, ...]) -> None:
     """Fetch papers by arXiv id (2411.17775, hep-th/9901001, with or without version)."""
-    setup_django()
-    migrate_database()
+    setup_django(migrate=True)
     from papertide.ingest.jobs import ingest_ids
 
     run, missing = ingest_ids(list(arxiv_ids))
@@ -374,8 +364,7 @@ def ingest_ids_command(arxiv_ids: tuple[str, ...]) -> None:
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 def ingest_status(limit: int) -> None:
     """The latest ingestion runs and when the next daily ingest is due."""
-    setup_django()
-    migrate_database()
+    setup_django(migrate=True)
     from django.conf import settings
 
     from papertide.ingest.models import IngestRun, ScheduledJob
@@ -396,8 +385,7 @@ def ingest_status(limit: int) -> None:
 @click.option("--once", is_flag=True, help="Run the jobs that are due now, then exit.")
 def worker(once: bool) -> None:
     """Run scheduled jobs: the daily arXiv ingest (then indexing) at PAPERTIDE_INGEST_TIME."""
-    setup_django()
-    migrate_database()
+    setup_django(migrate=True)
     from papertide.ingest.worker import run_due_jobs, run_forever
 
     if once:

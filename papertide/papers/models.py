@@ -134,31 +134,28 @@ class DailyEntryQuerySet(models.QuerySet):
     def day_after(self, day: dt.date) -> dt.date | None:
         return self.visible().filter(day__gt=day).aggregate(found=models.Min("day"))["found"]
 
+    def _with_papers_and_counts(self) -> DailyEntryQuerySet:
+        return self.select_related("paper", "submitted_by").annotate(
+            upvote_count=Count("paper__upvotes", distinct=True)
+        )
+
     def trending(self) -> DailyEntryQuerySet:
         """Featured first, then by upvotes here plus upvotes counted elsewhere, newest first on ties.
         (Until the trending score with time decay exists, "trending" means "most upvoted".)"""
         return (
-            self.select_related("paper", "submitted_by")
-            .annotate(upvote_count=Count("paper__upvotes", distinct=True))
+            self._with_papers_and_counts()
             .annotate(score=models.F("upvote_count") + models.F("paper__external_upvotes"))
             .order_by("-featured", "-score", "-day", "-paper__arxiv_id")
         )
 
     def newest(self) -> DailyEntryQuerySet:
-        return (
-            self.select_related("paper", "submitted_by")
-            .annotate(upvote_count=Count("paper__upvotes", distinct=True))
-            .order_by("-day", "-created_at", "-paper__arxiv_id")
-        )
+        return self._with_papers_and_counts().order_by("-day", "-created_at", "-paper__arxiv_id")
 
     def ranked(self) -> DailyEntryQuerySet:
         """Featured first, then most upvoted, then by arXiv id (newest ids first)."""
-        return (
-            self.select_related("paper")
-            .annotate(upvote_count=Count("paper__upvotes", distinct=True))
-            .order_by("-featured", "-upvote_count", "-paper__external_upvotes", "-paper__arxiv_id")
+        return self._with_papers_and_counts().order_by(
+            "-featured", "-upvote_count", "-paper__external_upvotes", "-paper__arxiv_id"
         )
-
 
 class DailyEntry(models.Model):
     """A paper's place on the daily list: one entry per paper, on the day it was announced or added."""

@@ -127,13 +127,6 @@ class FullTextIndex:
         writer.wait_merging_threads()
         return count
 
-    def remove(self, paper_ids: Iterable[int]) -> None:
-        writer = self.index.writer(heap_size=15_000_000, num_threads=1)
-        for paper_id in paper_ids:
-            writer.delete_documents_by_term("paper_id", paper_id)
-        writer.commit()
-        writer.wait_merging_threads()
-
     # Reading
 
     def count(self) -> int:
@@ -180,15 +173,14 @@ class FullTextIndex:
         if query.words:
             main = self.text_query(query.words)
             if filters:
-                main = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in [main, *filters]])
+                main = _all_of([main, *filters])
             hits = searcher.search(main, limit, count=False).hits
             return [(searcher.doc(address)["paper_id"][0], float(score)) for score, address in hits]
         if not filters:
             return []
         # Filters alone: newest first. The sort key is the day (None for undated papers), not a
         # relevance score, so every hit scores 0 and keeps its place.
-        combined = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in filters])
-        hits = searcher.search(combined, limit, count=False, order_by_field="day").hits
+        hits = searcher.search(_all_of(filters), limit, count=False, order_by_field="day").hits
         return [(searcher.doc(address)["paper_id"][0], 0.0) for _, address in hits]
 
     def matching_ids(self, query: ParsedQuery, limit: int) -> list[int]:
@@ -197,8 +189,7 @@ class FullTextIndex:
         if not filters:
             return []
         searcher = self._searcher()
-        combined = tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in filters])
-        hits = searcher.search(combined, limit, count=False).hits
+        hits = searcher.search(_all_of(filters), limit, count=False).hits
         return [searcher.doc(address)["paper_id"][0] for _, address in hits]
 
     def exact(self, query: ParsedQuery) -> list[int]:
@@ -212,6 +203,10 @@ class FullTextIndex:
         else:
             return []
         return [searcher.doc(address)["paper_id"][0] for _, address in searcher.search(term, 5, count=False).hits]
+
+
+def _all_of(queries: list[tantivy.Query]) -> tantivy.Query:
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, query) for query in queries])
 
 
 def _regex_prefix(category: str) -> str:

@@ -65,13 +65,13 @@ def reciprocal_rank_fusion(rankings: list[list[int]], k: int = 60) -> Hits:
 class SearchResult:
     query: ParsedQuery
     paper_ids: list[int] = field(default_factory=list)
-    mode: str = "hybrid"  # "hybrid", "full text", "none"
+    mode: str = "hybrid"  # "hybrid", "full text", "exact" (an arXiv id), "none" (nothing to search)
     notice: str = ""
 
 
 class SearchBackend:
     """The local backend: a tantivy full-text index and a vector index beside the SQLite database.
-    A PostgreSQL backend (full-text search + pgvector) offers the same methods."""
+    A PostgreSQL backend (full-text search + pgvector) is to offer the same methods."""
 
     def __init__(self, fulltext: FullTextIndex, vectors: VectorIndex, model_name: str, *,
                  min_similarity: float = 0.2, text_weight: float = FULL_TEXT_WEIGHT,

@@ -21,6 +21,12 @@ MANIFEST = "vectors.json"
 HNSW = "vectors.usearch"
 
 
+def _save_array(path: Path, array: np.ndarray) -> None:
+    # Through a file object: given a name that does not end in .npy, np.save would append one.
+    with open(path, "wb") as fh:
+        np.save(fh, array)
+
+
 def _replace_atomically(path: Path, write) -> None:
     tmp = path.with_name(path.name + ".tmp")
     write(tmp)
@@ -112,8 +118,8 @@ class VectorIndex:
         self.directory.mkdir(parents=True, exist_ok=True)
         manifest_path = self.directory / MANIFEST
         previous = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-        _replace_atomically(self.directory / MATRIX, lambda p: np.save(open(p, "wb"), matrix.astype(np.float32)))
-        _replace_atomically(self.directory / IDS, lambda p: np.save(open(p, "wb"), ids.astype(np.int64)))
+        _replace_atomically(self.directory / MATRIX, lambda p: _save_array(p, matrix.astype(np.float32)))
+        _replace_atomically(self.directory / IDS, lambda p: _save_array(p, ids.astype(np.int64)))
         use_hnsw = len(ids) >= self.exact_threshold
         if use_hnsw:
             self._write_hnsw(ids, matrix, previous if previous.get("model") == model else {}, changed_ids)
