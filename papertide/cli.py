@@ -123,6 +123,15 @@ def index(rebuild: bool, chunk_size: int, no_progress: bool) -> None:
     click.echo(f"Index up to date: {report}.")
 
 
+@cli.command("trending")
+def trending_command() -> None:
+    """Recompute every paper's trending score (after changing a PAPERTIDE_TRENDING_ setting)."""
+    setup_django(migrate=True)
+    from papertide.papers.trending import refresh_all
+
+    click.echo(f"{refresh_all():,} trending scores changed.")
+
+
 @cli.command()
 @click.argument("query")
 @click.option("--limit", type=click.IntRange(1, 500), default=10, show_default=True)

@@ -32,5 +32,41 @@ class IsoDateConverter:
         return value.isoformat()
 
 
+class IsoWeekConverter:
+    """2024-W48: the ISO week, as a Period."""
+
+    regex = r"\d{4}-W\d{2}"
+
+    def to_python(self, value: str):
+        from papertide.web.periods import Period
+
+        try:
+            return Period.week_of(dt.date.fromisocalendar(int(value[:4]), int(value[6:]), 1))
+        except ValueError:
+            raise ValueError(value) from None
+
+    def to_url(self, value) -> str:
+        return value.slug
+
+
+class MonthConverter:
+    """2024-11: the month, as a Period."""
+
+    regex = r"\d{4}-\d{2}"
+
+    def to_python(self, value: str):
+        from papertide.web.periods import Period
+
+        try:
+            return Period.month_of(dt.date(int(value[:4]), int(value[5:]), 1))
+        except ValueError:
+            raise ValueError(value) from None
+
+    def to_url(self, value) -> str:
+        return value.slug
+
+
 register_converter(ArxivIdConverter, "arxiv_id")
+register_converter(IsoWeekConverter, "isoweek")
+register_converter(MonthConverter, "month")
 register_converter(IsoDateConverter, "isodate")

@@ -15,6 +15,7 @@ ALLOWED_HOSTS = conf.env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]
 CSRF_TRUSTED_ORIGINS = conf.env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    "papertide.accounts",  # first: its sign-in and password-reset pages replace the admin's
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -24,9 +25,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",  # its docs page's scripts are then served from here, not from a CDN
     "papertide.papers",
-    "papertide.accounts",
     "papertide.search",
     "papertide.ingest",
+    "papertide.digests",
     "papertide.web",
 ]
 
@@ -40,6 +41,7 @@ MIDDLEWARE = [
     "papertide.api.middleware.ApiMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "papertide.web.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "papertide.urls"
@@ -99,6 +101,14 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Behind a TLS-terminating proxy (production): secure cookies, HSTS, http→https redirects.
+HTTPS = conf.env_bool("HTTPS", False)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = conf.env_int("HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = conf.env_bool("HSTS_PRELOAD", True)
 
 # `papertide serve`
 SERVE_HOST = conf.env_str("HOST", "127.0.0.1")
@@ -118,12 +128,38 @@ API_RATE_LIMIT = conf.env_int("API_RATE_LIMIT", 120, minimum=0)  # requests per 
 API_RATE_WINDOW = conf.env_int("API_RATE_WINDOW", 60, minimum=1, maximum=86_400)  # seconds
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "profile"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# Failed log-ins (and password-reset requests) allowed per client address and per user name.
+LOGIN_RATE_LIMIT = conf.env_int("LOGIN_RATE_LIMIT", 10, minimum=1)
+LOGIN_RATE_WINDOW = conf.env_int("LOGIN_RATE_WINDOW", 900, minimum=1, maximum=86_400)  # seconds
+
+# Email (docs/settings.md#email). Without an SMTP host, mail is written to DATA_DIR/outbox as .eml files.
+SMTP_HOST = conf.env_str("SMTP_HOST", "")
+if SMTP_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = SMTP_HOST
+    EMAIL_PORT = conf.env_int("SMTP_PORT", 587, minimum=1, maximum=65535)
+    EMAIL_HOST_USER = conf.env_str("SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = conf.env_str("SMTP_PASSWORD", "")
+    _security = conf.env_choice("SMTP_SECURITY", "starttls", ("starttls", "ssl", "none"))
+    EMAIL_USE_TLS, EMAIL_USE_SSL = _security == "starttls", _security == "ssl"
+    EMAIL_TIMEOUT = conf.env_float("SMTP_TIMEOUT", 30.0, minimum=1.0, maximum=600.0)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "outbox"
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = conf.env_str("FROM_EMAIL", "papertide <papertide@localhost>")
+# Where the site is reached from outside: links in emails are built on it.
+BASE_URL = conf.env_str("BASE_URL", f"http://{SERVE_HOST}:{SERVE_PORT}").rstrip("/")
 
 # Submissions
 SUBMISSION_MAX_AGE_DAYS = conf.env_int("SUBMISSION_MAX_AGE_DAYS", 14, minimum=0)
 SUBMISSIONS_PER_DAY = conf.env_int("SUBMISSIONS_PER_DAY", 10, minimum=0)
+
+# Trending (docs/trending.md)
+TRENDING_HALF_LIFE_HOURS = conf.env_float("TRENDING_HALF_LIFE_HOURS", 24.0, minimum=0.1, maximum=24 * 365)
+TRENDING_EXTERNAL_UPVOTE_WEIGHT = conf.env_float("TRENDING_EXTERNAL_UPVOTE_WEIGHT", 1.0, minimum=0.0, maximum=100.0)
+TRENDING_GITHUB_STAR_WEIGHT = conf.env_float("TRENDING_GITHUB_STAR_WEIGHT", 1.0, minimum=0.0, maximum=100.0)
 
 # Site behaviour
 SITE_NAME = conf.env_str("SITE_NAME", "papertide")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("papertide.api.urls")),
     path("", include("papertide.accounts.urls")),
+    path("", include("papertide.digests.urls")),
     path("", include("papertide.web.urls")),
 ]
 

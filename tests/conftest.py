@@ -35,6 +35,26 @@ def indexed_demo(django_db_setup, django_db_blocker, tmp_path_factory):
     service.get_backend.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters live in the cache, which is a directory shared by every test: start empty."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def arxiv_api(settings):
+    """A local replay of arXiv's export API answering with a real recorded paper (astro-ph/0601001)."""
+    from tests.replay import Answer, ReplayServer
+
+    answer = Answer((FIXTURES / "arxiv" / "api" / "id_astro-ph_0601001_s0_m100_3150dca9dc76.xml").read_bytes())
+    with ReplayServer({"/api/query": [answer]}) as server:
+        settings.ARXIV_API_URL = server.url + "/api/query"
+        yield server
+
+
 @pytest.fixture
 def alice(django_user_model):
     return django_user_model.objects.create_user("alice", "alice@example.org", "correct horse battery")

@@ -33,3 +33,19 @@ def test_an_admin_can_open_a_paper(staff_client):
 
 def test_readers_cannot_reach_the_admin(client):
     assert client.get("/admin/papers/paper/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_an_admin_hides_and_features_entries_from_the_list(staff_client, client):
+    load_demo_day()
+    from papertide.papers.models import DailyEntry
+
+    hidden = DailyEntry.objects.get(paper__arxiv_id="2411.18625")
+    featured = DailyEntry.objects.get(paper__arxiv_id="2411.17758")
+    for entry, action in [(hidden, "hide_entries"), (featured, "feature_entries")]:
+        response = staff_client.post("/admin/papers/dailyentry/", {"action": action, "_selected_action": [entry.pk]})
+        assert response.status_code == 302
+    page = client.get("/").content.decode()
+    assert "Textured Gaussians" not in page
+    first_card = page[page.index('class="card"'):][:3000]
+    assert "PP-LEM" in first_card and "Featured" in first_card

@@ -9,8 +9,6 @@ from papertide.accounts.models import ApiToken
 from papertide.papers.models import DailyEntry, Paper, Upvote
 from papertide.papers.upsert import upsert_papers
 from papertide.sources.records import PaperRecord
-from tests.conftest import FIXTURES
-from tests.replay import Answer, ReplayServer
 
 pytestmark = pytest.mark.django_db
 
@@ -82,14 +80,6 @@ def test_submitting_a_paper_already_listed_points_to_its_entry(client, token, pa
     assert DailyEntry.objects.count() == 1
 
 
-@pytest.fixture
-def arxiv_api(settings):
-    answer = Answer((FIXTURES / "arxiv" / "api" / "id_astro-ph_0601001_s0_m100_3150dca9dc76.xml").read_bytes())
-    with ReplayServer({"/api/query": [answer]}) as server:
-        settings.ARXIV_API_URL = server.url + "/api/query"
-        yield server
-
-
 def test_submitting_a_new_paper_fetches_it_from_arxiv(client, token, arxiv_api, settings):
     # The recorded paper was published 2006-01-02; allow that age so the submission goes through.
     settings.SUBMISSION_MAX_AGE_DAYS = 100_000
@@ -138,6 +128,7 @@ def test_when_arxiv_cannot_be_reached_the_submission_says_so(client, token, sett
 
 def test_alice_logs_in_and_out(client, alice):
     response = client.post("/accounts/login/", {"username": "alice", "password": "correct horse battery"}, follow=True)
-    assert response.request["PATH_INFO"] == "/profile/" and "Log out" in response.content.decode()
+    assert response.request["PATH_INFO"] == "/" and 'href="/profile/">alice</a>' in response.content.decode()
+    assert "Log out" in client.get("/profile/").content.decode()
     client.post("/accounts/logout/")
     assert client.get("/profile/").status_code == 302  # back to the login page

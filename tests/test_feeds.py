@@ -3,8 +3,6 @@
 import feedparser
 import pytest
 
-
-
 pytestmark = pytest.mark.usefixtures("indexed_demo")
 
 

@@ -2,13 +2,14 @@
 similar papers, and any input being a valid query."""
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from papertide.papers.models import Paper
 from papertide.search import service
 from papertide.search.indexer import write_vector_index
 from papertide.search.service import search, similar_papers
-
 
 pytestmark = pytest.mark.usefixtures("indexed_demo")
 

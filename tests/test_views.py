@@ -6,7 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from papertide.demo import load_demo_day
-from papertide.papers.models import DailyEntry, Paper, Upvote
+from papertide.papers import actions
+from papertide.papers.models import DailyEntry, Paper
 from papertide.papers.upsert import upsert_papers
 from papertide.sources.records import PaperRecord
 
@@ -41,18 +42,21 @@ def test_the_feed_is_paginated(client, demo_day, settings):
     assert last.count('class="card"') == 935 - 18 * 50
 
 
-def test_more_upvoted_papers_come_first(client, demo_day, alice):
-    paper = Paper.objects.get(arxiv_id="2411.17700")
-    Upvote.objects.create(user=alice, paper=paper)
-    page = client.get("/").content.decode()
+@pytest.mark.parametrize("sort", ["", "?sort=trending", "?sort=upvotes"])
+def test_an_upvoted_paper_comes_first(client, demo_day, alice, sort):
+    actions.upvote(alice, Paper.objects.get(arxiv_id="2411.17700"))
+    page = client.get("/" + sort).content.decode()
     first_card = page[page.index('class="card"'):][:2000]
     assert "Exploring the Impact of Generative AI on Cross-Border E-Commerce" in first_card
 
 
-def test_the_feed_page_runs_a_fixed_number_of_queries(client, demo_day):
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_the_feed_page_runs_a_fixed_number_of_queries(client, demo_day, alice, logged_in):
+    if logged_in:
+        client.force_login(alice)
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/").status_code == 200
-    assert len(queries) <= 6
+    assert len(queries) <= 8 + 2 * logged_in  # the same for 1 card or 50: no query per card
 
 
 def test_a_day_page_links_to_its_neighbours(client):

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import math
-import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
+from papertide import throttle
 from papertide.api.errors import json_error
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -20,16 +18,8 @@ def rate_limit(request: HttpRequest) -> tuple[bool, dict[str, str]]:
     limit, window = settings.API_RATE_LIMIT, settings.API_RATE_WINDOW
     if not limit or request.user.is_authenticated:
         return True, {}
-    now = time.time()
-    window_start = math.floor(now / window) * window
-    key = f"ratelimit:{request.META.get('REMOTE_ADDR', 'unknown')}:{window_start}"
-    cache.add(key, 0, timeout=window + 1)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window + 1)
-        used = 1
-    reset = max(1, math.ceil(window_start + window - now))
+    counted = throttle.count("api", request.META.get("REMOTE_ADDR", "unknown"), window)
+    used, reset = counted.used, counted.reset
     headers = {"RateLimit-Limit": str(limit), "RateLimit-Remaining": str(max(0, limit - used)),
                "RateLimit-Reset": str(reset), "RateLimit-Policy": f"{limit};w={window}"}
     if used > limit:

@@ -14,8 +14,8 @@ from ninja import NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
-from papertide.api.errors import ApiError, json_error
 from papertide.accounts.models import ApiToken
+from papertide.api.errors import ApiError, json_error
 from papertide.papers.actions import SubmissionRefused, remove_upvote, submit_paper, upvote
 from papertide.papers.models import DailyEntry, Paper
 from papertide.search.service import search as run_search

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from papertide.papers import trending
 from papertide.papers.models import DailyEntry, Paper, Upvote
 from papertide.search.query import parse_query
 
@@ -27,13 +28,23 @@ def upvote(user, paper: Paper) -> bool:
     try:
         with transaction.atomic():
             Upvote.objects.create(user=user, paper=paper)
+            _refresh_trend(paper)
     except IntegrityError:
         return False
     return True
 
 
 def remove_upvote(user, paper: Paper) -> bool:
-    return Upvote.objects.filter(user=user, paper=paper).delete()[0] > 0
+    with transaction.atomic():
+        removed = Upvote.objects.filter(user=user, paper=paper).delete()[0] > 0
+        if removed:
+            _refresh_trend(paper)
+    return removed
+
+
+def _refresh_trend(paper: Paper) -> None:
+    # In the vote's transaction: SQLite's IMMEDIATE mode serializes writers, so the recount sees every vote.
+    trending.refresh(DailyEntry.objects.filter(paper=paper).values_list("pk", flat=True))
 
 
 @dataclass
@@ -75,7 +86,9 @@ def submit_paper(user, text: str, *, today: dt.date | None = None) -> Submission
                                 f"{settings.SUBMISSION_MAX_AGE_DAYS} days")
     try:
         with transaction.atomic():
-            entry = DailyEntry.objects.create(paper=paper, day=today, how=DailyEntry.How.SUBMITTED, submitted_by=user)
+            entry = DailyEntry(paper=paper, day=today, how=DailyEntry.How.SUBMITTED, submitted_by=user)
+            entry.set_initial_trend()
+            entry.save()
     except IntegrityError:  # someone submitted it a moment ago
         return Submission(DailyEntry.objects.get(paper=paper), created=False)
     if not paper.announced_on:

@@ -23,6 +23,23 @@ class DailyEntryAdmin(admin.ModelAdmin):
     raw_id_fields = ["paper", "submitted_by"]
     list_select_related = ["paper", "submitted_by"]
     date_hierarchy = "day"
+    actions = ["hide_entries", "show_entries", "feature_entries", "unfeature_entries"]
+
+    @admin.action(description="Hide the selected entries from the lists")
+    def hide_entries(self, request, queryset):
+        self.message_user(request, f"{queryset.update(hidden=True)} entries hidden.")
+
+    @admin.action(description="Show the selected entries again")
+    def show_entries(self, request, queryset):
+        self.message_user(request, f"{queryset.update(hidden=False)} entries shown.")
+
+    @admin.action(description="Feature the selected entries (first on their lists)")
+    def feature_entries(self, request, queryset):
+        self.message_user(request, f"{queryset.update(featured=True)} entries featured.")
+
+    @admin.action(description="Stop featuring the selected entries")
+    def unfeature_entries(self, request, queryset):
+        self.message_user(request, f"{queryset.update(featured=False)} entries no longer featured.")
 
 
 @admin.register(Upvote)

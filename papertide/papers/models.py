@@ -8,6 +8,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Count
 from django.urls import reverse
+from django.utils import timezone
+
+from papertide.papers import trending
 
 
 class Source(models.TextChoices):
@@ -118,6 +121,10 @@ class Paper(models.Model):
         return f"@misc{{{key},\n{body}\n}}"
 
 
+# How a list of entries can be sorted, as named in URLs (?sort=…), with the label readers see.
+SORTS = {"trending": "Trending", "upvotes": "Most upvoted", "newest": "Newest"}
+
+
 class DailyEntryQuerySet(models.QuerySet):
     def visible(self) -> DailyEntryQuerySet:
         return self.filter(hidden=False)
@@ -134,28 +141,41 @@ class DailyEntryQuerySet(models.QuerySet):
     def day_after(self, day: dt.date) -> dt.date | None:
         return self.visible().filter(day__gt=day).aggregate(found=models.Min("day"))["found"]
 
-    def _with_papers_and_counts(self) -> DailyEntryQuerySet:
+    def in_period(self, first: dt.date, last: dt.date) -> DailyEntryQuerySet:
+        return self.visible().filter(day__range=(first, last))
+
+    def papers_per_day(self) -> dict[dt.date, int]:
+        return dict(self.visible().values_list("day").annotate(n=Count("pk")).order_by("day"))
+
+    def with_papers_and_counts(self) -> DailyEntryQuerySet:
+        """Each entry with its paper, its upvote count and its upvotes of the last day (for "why trending")."""
+        recent_since = timezone.now() - trending.RECENT
         return self.select_related("paper", "submitted_by").annotate(
-            upvote_count=Count("paper__upvotes", distinct=True)
+            upvote_count=Count("paper__upvotes", distinct=True),
+            recent_upvote_count=Count(
+                "paper__upvotes", filter=models.Q(paper__upvotes__created_at__gte=recent_since), distinct=True
+            ),
         )
 
     def trending(self) -> DailyEntryQuerySet:
-        """Featured first, then by upvotes here plus upvotes counted elsewhere, newest first on ties.
-        (Until the trending score with time decay exists, "trending" means "most upvoted".)"""
+        """Featured first, then by the trending score (papertide/papers/trending.py)."""
+        return self.with_papers_and_counts().order_by("-featured", "-trend_log", "-paper__arxiv_id")
+
+    def most_upvoted(self) -> DailyEntryQuerySet:
+        """Featured first, then upvotes here plus upvotes counted elsewhere, newest ids first on ties."""
         return (
-            self._with_papers_and_counts()
-            .annotate(score=models.F("upvote_count") + models.F("paper__external_upvotes"))
-            .order_by("-featured", "-score", "-day", "-paper__arxiv_id")
+            self.with_papers_and_counts()
+            .annotate(total_upvotes=models.F("upvote_count") + models.F("paper__external_upvotes"))
+            .order_by("-featured", "-total_upvotes", "-paper__arxiv_id")
         )
 
     def newest(self) -> DailyEntryQuerySet:
-        return self._with_papers_and_counts().order_by("-day", "-created_at", "-paper__arxiv_id")
+        return self.with_papers_and_counts().order_by("-day", "-created_at", "-paper__arxiv_id")
 
-    def ranked(self) -> DailyEntryQuerySet:
-        """Featured first, then most upvoted, then by arXiv id (newest ids first)."""
-        return self._with_papers_and_counts().order_by(
-            "-featured", "-upvote_count", "-paper__external_upvotes", "-paper__arxiv_id"
-        )
+    def sorted_by(self, sort: str) -> DailyEntryQuerySet:
+        """One of SORTS: "trending", "upvotes" or "newest"."""
+        return {"trending": self.trending, "upvotes": self.most_upvoted, "newest": self.newest}[sort]()
+
 
 class DailyEntry(models.Model):
     """A paper's place on the daily list: one entry per paper, on the day it was announced or added."""
@@ -174,6 +194,8 @@ class DailyEntry(models.Model):
     submitter_name = models.CharField(max_length=200, blank=True, help_text="For entries imported from elsewhere")
     hidden = models.BooleanField(default=False, help_text="Hidden by a moderator")
     featured = models.BooleanField(default=False)
+    # log2 of the trending score against a fixed epoch; see papertide/papers/trending.py.
+    trend_log = models.FloatField(default=0.0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = DailyEntryQuerySet.as_manager()
@@ -181,10 +203,23 @@ class DailyEntry(models.Model):
     class Meta:
         verbose_name_plural = "daily entries"
         ordering = ["-day", "paper__arxiv_id"]
-        indexes = [models.Index(fields=["day", "hidden"])]
+        indexes = [models.Index(fields=["day", "hidden"]), models.Index(fields=["trend_log"])]
 
     def __str__(self) -> str:
         return f"{self.day}: {self.paper.arxiv_id}"
+
+    def set_initial_trend(self) -> None:
+        """The score of a new entry: its listing alone (upvotes come later and refresh it)."""
+        self.trend_log = trending.trend_log(self.day, self.paper.external_upvotes, self.paper.github_stars)
+
+    def why_trending(self) -> trending.Why:
+        """Needs the counts of `with_papers_and_counts()`."""
+        return trending.Why(
+            recent_upvotes=self.recent_upvote_count,
+            upvotes=self.upvote_count,
+            external_upvotes=self.paper.external_upvotes,
+            github_stars=self.paper.github_stars,
+        )
 
 
 class Upvote(models.Model):

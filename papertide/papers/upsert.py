@@ -5,6 +5,7 @@ Rules, the same for every source:
 - a record of a newer version replaces what it says; any other record only fills fields that are
   still empty, so re-importing changes nothing and a poorer source never blanks a field;
 - a record that puts the paper on a day's list adds it there unless it is already on the list;
+- a change in what other sites counted (upvotes, GitHub stars) updates the trending score;
 - code and project links are extracted from the abstract and comments when no source gave them;
 - papers whose searchable text changed are marked `index_pending` for the index stage.
 """
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
+from papertide.papers import trending
 from papertide.papers.models import DailyEntry, Paper
 from papertide.papers.text import extract_code_url, extract_project_url
 from papertide.sources.records import PaperRecord
@@ -173,7 +175,12 @@ def upsert_papers(records: Iterable[PaperRecord]) -> UpsertResult:
             for arxiv_id, listing in listings.items()
             if arxiv_id not in already_listed
         ]
+        for entry in new_entries:
+            entry.set_initial_trend()
         DailyEntry.objects.bulk_create(new_entries, batch_size=500)
+        recounted = [paper.pk for paper in updated if changed_fields[paper.arxiv_id] & set(OBSERVED_COUNTS)]
+        if recounted:
+            trending.refresh(DailyEntry.objects.filter(paper__in=recounted).values_list("pk", flat=True))
 
     result.created = len(created)
     result.updated = len(updated)

@@ -63,7 +63,7 @@ class DailyFeed(PaperFeed):
 
     def items(self) -> list[Paper]:
         day = DailyEntry.objects.latest_day()
-        return [e.paper for e in DailyEntry.objects.on_day(day).ranked()[:FEED_SIZE]] if day else []
+        return [e.paper for e in DailyEntry.objects.on_day(day).most_upvoted()[:FEED_SIZE]] if day else []
 
 
 class TrendingFeed(PaperFeed):

@@ -1,58 +1,147 @@
-"""Pages readers see. Views stay thin: queries live on the models' QuerySets."""
+"""Pages readers see. Views stay thin: queries live on the models' QuerySets, rules in papers/actions.py."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
-from papertide.papers.models import DailyEntry, Paper
+from papertide.papers import actions
+from papertide.papers.models import SORTS, DailyEntry, Paper, Upvote
 from papertide.search.service import search as run_search
 from papertide.search.service import similar_papers
+from papertide.web import visits
+from papertide.web.forms import SubmitForm
+from papertide.web.periods import Period, calendar_weeks, month_calendar
 
 
-def daily_feed(request: HttpRequest, day: dt.date | None = None) -> HttpResponse:
+def _my_upvotes(request: HttpRequest, papers: list[Paper]) -> set[int]:
+    if not request.user.is_authenticated or not papers:
+        return set()
+    return set(
+        Upvote.objects.filter(user=request.user, paper__in=papers).values_list("paper_id", flat=True)
+    )
+
+
+def latest_day(request: HttpRequest) -> HttpResponse:
+    day = DailyEntry.objects.latest_day()
+    return feed(request, Period.day(day) if day else None)
+
+
+def feed(request: HttpRequest, period: Period | dt.date | None) -> HttpResponse:
+    """A day's, week's or month's papers, sorted as the reader chose."""
+    if isinstance(period, dt.date):
+        period = Period.day(period)
     entries = DailyEntry.objects
-    if day is None:
-        day = entries.latest_day()
-    elif not entries.on_day(day).exists():
-        raise Http404(f"No papers were listed on {day:%A, %B %-d, %Y}.")
-    page = Paginator(entries.on_day(day).ranked() if day else entries.none(), settings.PAPERS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    return render(
-        request,
-        "papertide/daily_feed.html",
-        {
-            "day": day,
-            "page": page,
-            "previous_day": entries.day_before(day) if day else None,
-            "next_day": entries.day_after(day) if day else None,
-        },
-    )
+    sort = request.GET.get("sort", "trending")
+    if sort not in SORTS:
+        sort = "trending"
+    if period is None:
+        listed = entries.none()
+    else:
+        listed = entries.in_period(period.first, period.last)
+        if not listed.exists():
+            raise Http404(f"No papers were listed in {period.title}.")
+    page = Paginator(listed.sorted_by(sort), settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
+    since = visits.new_since(request)
+    context = {"period": period, "page": page, "sort": sort, "sorts": SORTS, "new_since": since,
+               "my_upvotes": _my_upvotes(request, [entry.paper for entry in page])}
+    if period is not None:
+        before, after = entries.day_before(period.first), entries.day_after(period.last)
+        shown_day = period.first if period.kind == "day" else listed.latest_day()
+        weeks = calendar_weeks(Period.month_of(period.first))
+        context |= {
+            "previous": period.containing(before) if before else None,
+            "next": period.containing(after) if after else None,
+            "views": [Period.day(shown_day), Period.week_of(shown_day), Period.month_of(shown_day)],
+            "calendar": month_calendar(period, entries.in_period(weeks[0][0], weeks[-1][-1]).papers_per_day()),
+        }
+    response = render(request, "papertide/feed.html", context)
+    visits.remember_visit(response, since)
+    return response
 
 
 def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = get_object_or_404(Paper.objects.with_upvote_counts().select_related("daily_entry"), arxiv_id=arxiv_id)
     similar = Paper.objects.in_order(similar_papers(paper.pk, limit=settings.SIMILAR_PAPERS))
-    return render(request, "papertide/paper_detail.html", {"paper": paper, "similar": similar})
+    return render(request, "papertide/paper_detail.html", {
+        "paper": paper, "similar": similar, "my_upvotes": _my_upvotes(request, [paper, *similar]),
+    })
+
+
+@require_POST
+def upvote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    """Add or remove the reader's upvote. htmx swaps in the new button; without JavaScript, back to the page."""
+    htmx = request.headers.get("HX-Request") == "true"
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = ""
+    if not request.user.is_authenticated:
+        login = redirect_to_login(next_url or request.headers.get("Referer", "/"))
+        if htmx:  # a redirect would be swapped into the card; tell htmx to navigate instead
+            response = HttpResponse("Log in to upvote", status=401)
+            response["HX-Redirect"] = login.url
+            return response
+        return login
+    paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
+    if request.POST.get("action") == "remove":
+        actions.remove_upvote(request.user, paper)
+    else:
+        actions.upvote(request.user, paper)
+    if not htmx:
+        return redirect(next_url or paper.get_absolute_url())
+    paper = Paper.objects.with_upvote_counts().get(pk=paper.pk)
+    return render(request, "papertide/_upvote.html", {
+        "paper": paper, "upvotes": paper.upvote_count, "my_upvotes": _my_upvotes(request, [paper]),
+    })
+
+
+@login_required
+def submit(request: HttpRequest) -> HttpResponse:
+    form = SubmitForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            submission = actions.submit_paper(request.user, form.cleaned_data["paper"])
+        except actions.SubmissionRefused as refused:
+            form.add_error("paper", str(refused)[:1].upper() + str(refused)[1:] + ".")
+            status = refused.status
+        else:
+            entry = submission.entry
+            if submission.created:
+                messages.success(request, f"Thank you: “{entry.paper.title}” is on today's list.")
+            else:
+                messages.info(request, f"“{entry.paper.title}” is already on the list of "
+                                       f"{entry.day:%B} {entry.day.day}, {entry.day.year}.")
+            return redirect(entry.paper)
+    elif request.method == "POST":
+        status = 400
+    return render(request, "papertide/submit.html", {
+        "form": form, "max_age": settings.SUBMISSION_MAX_AGE_DAYS, "per_day": settings.SUBMISSIONS_PER_DAY,
+    }, status=status)
 
 
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     result = run_search(query, limit=settings.PAPERS_PER_PAGE)
-    return render(
-        request,
-        "papertide/search.html",
-        {"query": query, "result": result, "papers": Paper.objects.in_order(result.paper_ids)},
-    )
+    papers = Paper.objects.in_order(result.paper_ids)
+    return render(request, "papertide/search.html", {
+        "query": query, "result": result, "papers": papers, "my_upvotes": _my_upvotes(request, papers),
+    })
 
 
 def author_papers(request: HttpRequest, name: str) -> HttpResponse:
     """Every paper by this author (case and accents ignored), newest first."""
     result = run_search(f'author:"{name[:200]}"', limit=500)
     papers = Paper.objects.in_order(result.paper_ids)
-    return render(request, "papertide/author.html", {"name": name, "papers": papers})
+    return render(request, "papertide/author.html", {
+        "name": name, "papers": papers, "my_upvotes": _my_upvotes(request, papers),
+    })

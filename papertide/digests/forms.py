@@ -1,0 +1,45 @@
+from django import forms
+
+from papertide.digests.models import Frequency, Subscriber
+
+
+class SubscribeForm(forms.Form):
+    email = forms.EmailField(max_length=254)
+
+
+class PreferencesForm(forms.ModelForm):
+    categories = forms.CharField(
+        required=False, help_text="arXiv categories separated by spaces or commas, e.g. cs.CL cs.LG; empty for all",
+    )
+    keywords = forms.CharField(
+        required=False, help_text="A paper must mention at least one of these words in its title or abstract; "
+                                  "empty for any",
+    )
+
+    class Meta:
+        model = Subscriber
+        fields = ["frequency", "categories", "keywords", "min_score", "max_papers", "send_empty"]
+        labels = {
+            "min_score": "Minimum upvotes",
+            "max_papers": "Papers per digest",
+            "send_empty": "When there is nothing new, send a short email saying why",
+        }
+        widgets = {"frequency": forms.RadioSelect(choices=Frequency.choices)}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["categories"] = " ".join(self.instance.categories)
+        self.initial["keywords"] = ", ".join(self.instance.keywords)
+        self.fields["max_papers"].widget.attrs.update(min=1, max=50)
+
+    def clean_categories(self) -> list[str]:
+        return sorted({c for c in self.cleaned_data["categories"].replace(",", " ").split() if c})[:50]
+
+    def clean_keywords(self) -> list[str]:
+        return [k.strip() for k in self.cleaned_data["keywords"].split(",") if k.strip()][:50]
+
+    def clean_max_papers(self) -> int:
+        value = self.cleaned_data["max_papers"]
+        if not 1 <= value <= 50:
+            raise forms.ValidationError("Choose between 1 and 50 papers.")
+        return value

@@ -1,0 +1,44 @@
+"""Fixed-window counters in the shared cache, so every web worker sees the same counts.
+Used by the API's anonymous rate limit and by the log-in and password-reset forms."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
+
+
+@dataclass
+class Window:
+    used: int  # events counted in the current window, this one included when counting
+    reset: int  # seconds until the window ends
+
+
+def _key(scope: str, client: str, window: int) -> tuple[str, float, float]:
+    now = time.time()
+    start = math.floor(now / window) * window
+    return f"throttle:{scope}:{client}:{start:.0f}", start, now
+
+
+def count(scope: str, client: str, window: int) -> Window:
+    """Count one event for this client and return the window so far."""
+    key, start, now = _key(scope, client, window)
+    cache.add(key, 0, timeout=window + 1)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window + 1)
+        used = 1
+    return Window(used, max(1, math.ceil(start + window - now)))
+
+
+def peek(scope: str, client: str, window: int) -> Window:
+    """The window so far, without counting."""
+    key, start, now = _key(scope, client, window)
+    return Window(cache.get(key, 0), max(1, math.ceil(start + window - now)))
+
+
+def forget(scope: str, client: str, window: int) -> None:
+    cache.delete(_key(scope, client, window)[0])

@@ -1,0 +1,95 @@
+"""Sign up, log in (rate-limited) and reset a forgotten password by email."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+
+pytestmark = pytest.mark.django_db
+
+NEW_READER = {"username": "dora", "email": "dora@example.org",
+              "password1": "a long pass phrase", "password2": "a long pass phrase"}
+
+
+def test_a_new_reader_signs_up_and_is_logged_in(client):
+    response = client.post("/accounts/signup/", NEW_READER, follow=True)
+    assert response.request["PATH_INFO"] == "/"
+    assert 'href="/profile/">dora</a>' in response.content.decode()
+    assert get_user_model().objects.get(username="dora").email == "dora@example.org"
+
+
+def test_sign_up_returns_to_where_the_reader_was(client):
+    response = client.post("/accounts/signup/", {**NEW_READER, "next": "/search/?q=dark"})
+    assert response["Location"] == "/search/?q=dark"
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"password2": "something else"}, "The two password fields didn"),
+    ({"password1": "password", "password2": "password"}, "This password is too common."),
+    ({"email": "ALICE@example.org"}, "An account with this address exists"),
+    ({"username": "alice"}, "A user with that username already exists."),
+    ({"email": "not an address"}, "Enter a valid email address."),
+])
+def test_sign_up_explains_what_is_wrong(client, alice, change, message):
+    response = client.post("/accounts/signup/", {**NEW_READER, **change})
+    assert response.status_code == 400
+    assert message in response.content.decode().replace("&#x27;", "'")
+    assert not get_user_model().objects.filter(username="dora").exists()
+
+
+def test_the_login_page_links_to_sign_up_and_password_reset(client):
+    page = client.get("/accounts/login/").content.decode()
+    assert 'href="/accounts/signup/"' in page and 'href="/accounts/password-reset/"' in page
+
+
+def test_a_wrong_password_is_refused_with_a_message(client, alice):
+    response = client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
+    assert response.status_code == 200 and "Please enter a correct username and password" in response.content.decode()
+
+
+def test_login_attempts_are_limited(client, alice, settings):
+    settings.LOGIN_RATE_LIMIT = 3
+    for _ in range(3):
+        assert client.post("/accounts/login/", {"username": "alice", "password": "guess"}).status_code == 200
+    # Now even the right password is refused until the window ends.
+    response = client.post("/accounts/login/", {"username": "alice", "password": "correct horse battery"})
+    assert response.status_code == 429 and "Too many attempts" in response.content.decode()
+    assert int(response["Retry-After"]) > 0
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_limit_also_holds_for_one_user_name_from_many_addresses(client, alice, settings):
+    settings.LOGIN_RATE_LIMIT = 2
+    for n in range(2):
+        client.post("/accounts/login/", {"username": "alice", "password": "guess"}, REMOTE_ADDR=f"10.0.0.{n}")
+    response = client.post("/accounts/login/", {"username": "alice", "password": "guess"}, REMOTE_ADDR="10.0.0.9")
+    assert response.status_code == 429
+
+
+def test_a_successful_login_forgets_earlier_failures(client, alice, settings):
+    settings.LOGIN_RATE_LIMIT = 2
+    client.post("/accounts/login/", {"username": "alice", "password": "guess"})
+    client.post("/accounts/login/", {"username": "alice", "password": "correct horse battery"})
+    client.logout()
+    client.post("/accounts/login/", {"username": "alice", "password": "guess"})
+    assert client.post("/accounts/login/", {"username": "alice", "password": "guess"}).status_code == 200
+
+
+def test_a_forgotten_password_is_reset_by_email(client, alice, mailoutbox):
+    response = client.post("/accounts/password-reset/", {"email": "alice@example.org"}, follow=True)
+    assert "Check your inbox" in response.content.decode()
+    (mail,) = mailoutbox
+    assert mail.to == ["alice@example.org"] and "Reset your" in mail.subject
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.body)[1]
+    form_page = client.get(link, follow=True)
+    assert "Choose a new password" in form_page.content.decode()
+    done = client.post(form_page.request["PATH_INFO"],
+                       {"new_password1": "a brand new phrase", "new_password2": "a brand new phrase"}, follow=True)
+    assert "Your password is changed" in done.content.decode()
+    assert client.login(username="alice", password="a brand new phrase")
+    assert "This link has expired" in client.get(link, follow=True).content.decode()  # links work once
+
+
+def test_a_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(client, mailoutbox):
+    response = client.post("/accounts/password-reset/", {"email": "nobody@example.org"}, follow=True)
+    assert "Check your inbox" in response.content.decode() and mailoutbox == []
