@@ -1,0 +1,231 @@
+"""End to end in a real browser (Playwright driving Debian's chromium) against `papertide serve` on loopback:
+sign up, upvote without a reload, submit a paper, read rendered math, search. Screenshots of each page, at
+desktop and phone width, light and dark, go to test-artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import start_server, stop_server, wait_for_http
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
+MATH_PAPER = "2411.17737"  # its abstract has $A_n$ and a displayed $$ \mathrm{diag}(…) $$
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("CI needs /usr/bin/chromium for the browser tests; ./dev test installs it as root")
+    pytest.skip("no /usr/bin/chromium (sudo apt-get install chromium)", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A served demo day whose export API is a local replay of a real recorded answer."""
+    from tests.conftest import FIXTURES
+    from tests.replay import Answer, ReplayServer
+
+    recorded = (FIXTURES / "arxiv" / "api" / "id_astro-ph_0601001_s0_m100_3150dca9dc76.xml").read_bytes()
+    with ReplayServer({"/api/query": [Answer(recorded)]}) as arxiv:
+        data_dir = tmp_path_factory.mktemp("site")
+        process, base = start_server(data_dir, ARXIV_API_URL=arxiv.url + "/api/query",
+                                     SUBMISSION_MAX_AGE_DAYS="100000", LOGIN_RATE_LIMIT="1000")
+        try:
+            wait_for_http(base + "/", process, timeout=120)
+            yield base
+        finally:
+            stop_server(process)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--headless"])
+        yield browser
+        browser.close()
+
+
+class Watched:
+    """A page whose console errors (a CSP violation is one) and requests to other hosts are collected."""
+
+    def __init__(self, page, base: str) -> None:
+        self.page, self.errors, self.foreign = page, [], []
+        page.on("console", lambda message: message.type == "error" and self.errors.append(message.text))
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("request", lambda request: request.url.startswith(base) or self.foreign.append(request.url))
+
+
+@pytest.fixture
+def context(browser, site):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=site)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context, site):
+    page = context.new_page()
+    watched = page.watched = Watched(page, site)
+    yield page
+    assert watched.errors == [], watched.errors
+    assert watched.foreign == [], watched.foreign
+
+
+def sign_up(page, name: str) -> None:
+    page.goto("/accounts/signup/")
+    page.get_by_label("Username", exact=True).fill(name)
+    page.get_by_label("Email", exact=True).fill(f"{name}@example.org")
+    page.get_by_label("Password", exact=True).fill("a long pass phrase")
+    page.get_by_label("Password confirmation").fill("a long pass phrase")
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def shoot(browser, site: str, path: str, name: str, session_cookies=()) -> None:
+    """Desktop and phone screenshots, light and dark."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for size, viewport in [("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})]:
+        for scheme in ("light", "dark"):
+            context = browser.new_context(viewport=viewport, base_url=site, color_scheme=scheme,
+                                          device_scale_factor=2 if size == "phone" else 1)
+            context.add_cookies(list(session_cookies))
+            page = context.new_page()
+            page.goto(path)
+            page.wait_for_load_state("networkidle")
+            page.screenshot(path=SCREENSHOTS / f"{name}-{size}-{scheme}.png", full_page=name in ("paper", "submit", "signup"))
+            context.close()
+
+
+def test_a_reader_signs_up_and_is_logged_in(page):
+    sign_up(page, "dora")
+    assert page.get_by_role("link", name="dora").is_visible()
+    assert page.get_by_text("Welcome, dora!").is_visible()
+
+
+def test_an_anonymous_click_on_upvote_asks_to_log_in(page):
+    page.goto("/")
+    page.locator(".card .upvote").first.click()
+    page.wait_for_url(re.compile(r"/accounts/login/\?next="))
+    assert page.get_by_role("heading", name="Log in").is_visible()
+
+
+def test_upvoting_changes_the_count_without_a_reload_and_survives_one(page):
+    sign_up(page, "erin")
+    page.goto("/")
+    card = page.locator(".card").nth(3)
+    title = card.locator(".title a").inner_text()
+    button = card.locator("button.upvote")
+    before = int(button.locator(".count").inner_text())
+    page.evaluate("window.notReloaded = true")
+    button.click()
+    pressed = card.locator('button.upvote[aria-pressed="true"]')
+    pressed.wait_for()
+    assert int(pressed.locator(".count").inner_text()) == before + 1
+    assert page.evaluate("window.notReloaded") is True  # the same page: htmx swapped the button in
+    page.reload()
+    # The upvote moved the paper up the trending list; find it again by its title.
+    card = page.locator(".card", has=page.get_by_role("link", name=title, exact=True))
+    assert card.locator("button.upvote").get_attribute("aria-pressed") == "true"
+    assert int(card.locator(".count").inner_text()) == before + 1
+
+
+def test_racing_clicks_count_once(page, site):
+    sign_up(page, "frank")
+    page.goto(f"/papers/{MATH_PAPER}/")
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    token = page.locator('input[name="csrfmiddlewaretoken"]').first.get_attribute("value")
+    statuses = []
+
+    def click() -> None:
+        request = urllib.request.Request(
+            f"{site}/papers/{MATH_PAPER}/upvote/", method="POST",
+            data=urllib.parse.urlencode({"action": "add", "csrfmiddlewaretoken": token}).encode(),
+            headers={"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()), "HX-Request": "true",
+                     "Referer": site + "/", "Content-Type": "application/x-www-form-urlencoded"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            statuses.append(response.status)
+
+    clicks = [threading.Thread(target=click) for _ in range(8)]
+    for thread in clicks:
+        thread.start()
+    for thread in clicks:
+        thread.join()
+    assert statuses == [200] * 8
+    page.reload()
+    assert page.locator(".paper-head .count").inner_text() == "1"
+
+
+def test_submitting_a_paper_fetches_it_and_opens_its_page(page):
+    sign_up(page, "gus")
+    page.get_by_role("link", name="Submit").click()
+    page.get_by_label("arXiv id or link").fill("https://arxiv.org/abs/astro-ph/0601001")
+    page.get_by_role("button", name="Submit").click()
+    page.wait_for_url("**/papers/astro-ph/0601001/")
+    assert page.get_by_text("is on today's list").is_visible()
+    assert page.get_by_role("link", name="Andrew Gould").is_visible()
+
+
+def test_a_refused_submission_says_why(page):
+    sign_up(page, "hal")
+    page.goto("/submit/")
+    page.get_by_label("arXiv id or link").fill("not a paper")
+    page.get_by_role("button", name="Submit").click()
+    assert page.get_by_role("alert").inner_text().startswith("'not a paper' is not an arXiv id")
+    assert page.watched.errors == ["Failed to load resource: the server responded with a status of 400 (Bad Request)"]
+    page.watched.errors.clear()
+
+
+def test_the_paper_page_renders_math(page):
+    page.goto(f"/papers/{MATH_PAPER}/")
+    abstract = page.locator(".abstract-full")
+    abstract.locator(".katex").first.wait_for()
+    assert abstract.locator(".katex").count() >= 3
+    assert abstract.locator(".katex-display").count() >= 1  # the $$ … $$ formula on its own line
+    assert "$" not in abstract.inner_text()
+    assert abstract.locator(".katex-error").count() == 0
+
+
+def test_search_from_the_header(page):
+    page.goto("/")
+    page.get_by_label("Search papers").fill("3D gaussian splatting for scene reconstruction")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search/?q=*")
+    assert page.locator(".card").count() >= 5
+    assert "gaussian" in page.locator(".card .title").first.inner_text().lower()
+
+
+def test_the_week_view_and_the_calendar(page):
+    page.goto("/day/2024-11-28/")  # not "/": a submission puts today's date on the list
+    page.get_by_role("navigation", name="Period").get_by_role("link", name="Week").click()
+    page.wait_for_url("**/week/2024-W48/")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Week 48, 2024")
+    page.get_by_role("link", name="November 28: 935 papers").click()
+    page.wait_for_url("**/day/2024-11-28/")
+
+
+def test_the_keyboard_reaches_and_presses_the_upvote_button(page):
+    sign_up(page, "ivy")
+    page.goto("/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    page.locator(".card button.upvote").first.focus()
+    page.keyboard.press("Enter")
+    page.locator('.card button.upvote[aria-pressed="true"]').first.wait_for()
+
+
+def test_screenshots_of_the_main_pages(browser, site, page):
+    sign_up(page, "jay")
+    cookies = page.context.cookies()
+    for path, name in [("/day/2024-11-28/", "feed"), (f"/papers/{MATH_PAPER}/", "paper"), ("/week/2024-W48/?sort=upvotes", "week"),
+                       ("/search/?q=diffusion+models+for+video", "search"), ("/submit/", "submit")]:
+        shoot(browser, site, path, name, cookies)
+    shoot(browser, site, "/accounts/signup/", "signup")
+    assert len(list(SCREENSHOTS.glob("*.png"))) >= 24
