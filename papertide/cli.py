@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from pathlib import Path
@@ -224,6 +225,31 @@ def bench_import(data_dir: Path, records: int) -> None:
                f"{figures.per_second:,.0f} papers/s (whole command: start-up, parsing, upsert, commits).")
 
 
+@bench.command("pages")
+@click.option("--papers", type=click.IntRange(1000, 2_000_000), default=100_000, show_default=True)
+@click.option("--days", type=click.IntRange(1, 2000), default=100, show_default=True,
+              help="Weekdays the papers are spread over.")
+@click.option("--clients", type=click.IntRange(1, 256), default=16, show_default=True)
+@click.option("--seconds", type=click.FloatRange(1, 3600), default=30, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="gunicorn processes.")
+@click.option("--site", "work", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Data directory of the generated site, kept for the next run [default: DATA_DIR/bench-pages-N].")
+def bench_pages(papers: int, days: int, clients: int, seconds: float, workers: int, work: Path | None) -> None:
+    """Feed and paper page latency (p50/p99) and requests/s under concurrent clients."""
+    setup_django()
+    from django.conf import settings
+
+    from papertide.bench import machine_summary
+    from papertide.bench.pages import run_pages_benchmark
+
+    work = work or settings.DATA_DIR / f"bench-pages-{papers}"
+    work.mkdir(parents=True, exist_ok=True)
+    click.echo(f"Machine: {machine_summary()}")
+    figures = run_pages_benchmark(work.resolve(), papers, days, clients, seconds, workers)
+    click.echo(f"\n{papers:,} papers over {days} weekdays, {workers} gunicorn workers × 4 threads:\n")
+    click.echo(figures.as_markdown())
+
+
 @bench.command("startup")
 @click.option("--runs", type=click.IntRange(1, 20), default=3, show_default=True)
 def bench_startup(runs: int) -> None:
@@ -388,6 +414,63 @@ def ingest_status(limit: int) -> None:
         finished = f"{run.finished_at:%H:%M:%S}" if run.finished_at else "…"
         click.echo(f"{run.started_at:%Y-%m-%d %H:%M:%S}–{finished}  {run.job:<12} {run.get_status_display():<22} "
                    f"+{run.created} new ~{run.updated} updated ={run.listed} listed  {run.target[:40]}  {run.message[:120]}")
+
+
+@cli.group()
+def digest() -> None:
+    """Email digests of the trending papers (docs/digests.md)."""
+
+
+def _digest_day(value: str | None) -> dt.date:
+    from papertide.digests.compose import today
+
+    if value is None:
+        return today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date such as 2024-11-28") from None
+
+
+@digest.command("send")
+@click.option("--period", "frequency", type=click.Choice(["daily", "weekly"]), required=True,
+              help="daily: the lists since the previous weekday; weekly: last week's lists.")
+@click.option("--date", "day", default=None, help="The day the digest is for (YYYY-MM-DD) [default: today].")
+@click.option("--dry-run", is_flag=True, help="Show who would get which papers; record and send nothing.")
+@click.option("--no-progress", is_flag=True, help="No progress bar (for logs).")
+def digest_send(frequency: str, day: str | None, dry_run: bool, no_progress: bool) -> None:
+    """Send this period's digest to every confirmed subscriber who chose it, at most once each.
+    Safe to re-run, and to kill: a re-run sends what is left and nothing twice."""
+    setup_django(migrate=True)
+    from papertide.digests.sender import MailServerUnreachable, send_digests
+
+    try:
+        report = send_digests(frequency, _digest_day(day), dry_run=dry_run, progress=not no_progress, echo=click.echo)
+    except MailServerUnreachable as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(("Dry run, nothing sent. Would send: " if dry_run else "") + str(report))
+
+
+@digest.command("preview")
+@click.argument("email")
+@click.option("--period", "frequency", type=click.Choice(["daily", "weekly"]), default=None,
+              help="[default: the subscriber's choice]")
+@click.option("--date", "day", default=None, help="YYYY-MM-DD [default: today]")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the email (.eml) [default: digest-preview.eml].")
+def digest_preview(email: str, frequency: str | None, day: str | None, output: Path | None) -> None:
+    """Write the digest EMAIL would get to a file (open it in a mail client); records and sends nothing."""
+    setup_django(migrate=True)
+    from papertide.digests.models import Subscriber
+    from papertide.digests.sender import preview
+
+    subscriber = Subscriber.objects.filter(email__iexact=email).first()
+    if subscriber is None:
+        raise click.ClickException(f"no subscriber {email!r}; see the subscribers in the admin at /admin/")
+    message = preview(subscriber, frequency or subscriber.frequency, _digest_day(day))
+    output = output or Path("digest-preview.eml")
+    output.write_bytes(message.message().as_bytes())
+    click.echo(f"{output}: “{message.subject}”")
 
 
 @cli.command()

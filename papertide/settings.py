@@ -41,6 +41,7 @@ MIDDLEWARE = [
     "papertide.api.middleware.ApiMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "papertide.web.visits.VisitMiddleware",
     "papertide.web.middleware.ContentSecurityPolicyMiddleware",
 ]
 
@@ -120,8 +121,15 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": DATA_DIR / "cache",
-    }
+    },
+    # Rendered pages for anonymous readers, per web process (papertide/web/page_cache.py).
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "papertide-pages",
+        "OPTIONS": {"MAX_ENTRIES": 300},
+    },
 }
+PAGE_CACHE_SECONDS = conf.env_int("PAGE_CACHE_SECONDS", 30, minimum=0, maximum=3600)
 
 # API (docs/api.md)
 API_RATE_LIMIT = conf.env_int("API_RATE_LIMIT", 120, minimum=0)  # requests per window; 0 = no limit
@@ -179,6 +187,16 @@ INGEST_TIME = conf.env_str("INGEST_TIME", "00:30")
 INGEST_TIMEZONE = conf.env_str("INGEST_TIMEZONE", "America/New_York")
 INGEST_DAYS = conf.env_list("INGEST_DAYS", ["mon", "tue", "wed", "thu", "fri"])
 INGEST_SCHEDULE = DailySchedule.parse(INGEST_TIME, INGEST_TIMEZONE, INGEST_DAYS)
+
+# Digests (docs/digests.md)
+DIGEST_TIME = conf.env_str("DIGEST_TIME", "07:00")
+DIGEST_TIMEZONE = conf.env_str("DIGEST_TIMEZONE", "America/New_York")
+DIGEST_DAYS = conf.env_list("DIGEST_DAYS", ["mon", "tue", "wed", "thu", "fri"])
+DIGEST_SCHEDULE = DailySchedule.parse(DIGEST_TIME, DIGEST_TIMEZONE, DIGEST_DAYS, setting="DIGEST")
+WEEKLY_DIGEST_SCHEDULE = DailySchedule.parse(DIGEST_TIME, DIGEST_TIMEZONE, ["mon"], setting="DIGEST")
+DIGEST_SEND_RATE = conf.env_float("DIGEST_SEND_RATE", 0.0, minimum=0.0, maximum=10_000.0)  # messages/s; 0: no limit
+DIGEST_SEND_LEASE_SECONDS = conf.env_int("DIGEST_SEND_LEASE_SECONDS", 600, minimum=10)
+UNSUBSCRIBE_MAILTO = conf.env_str("UNSUBSCRIBE_MAILTO", DEFAULT_FROM_EMAIL.rpartition("<")[2].rstrip(">").strip())
 
 # Search (docs/search.md)
 EMBEDDING_MODEL = conf.env_str("EMBEDDING_MODEL", "all-MiniLM-L6-v2")

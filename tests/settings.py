@@ -9,3 +9,6 @@ for name in list(os.environ):
         del os.environ[name]
 
 from papertide.settings import *  # noqa: E402,F403
+
+# Tests look at pages right after changing data; the page cache has tests of its own.
+PAGE_CACHE_SECONDS = 0

@@ -28,14 +28,19 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site_data(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("site")
+
+
+@pytest.fixture(scope="module")
+def site(site_data):
     """A served demo day whose export API is a local replay of a real recorded answer."""
     from tests.conftest import FIXTURES
     from tests.replay import Answer, ReplayServer
 
     recorded = (FIXTURES / "arxiv" / "api" / "id_astro-ph_0601001_s0_m100_3150dca9dc76.xml").read_bytes()
     with ReplayServer({"/api/query": [Answer(recorded)]}) as arxiv:
-        data_dir = tmp_path_factory.mktemp("site")
+        data_dir = site_data
         process, base = start_server(data_dir, ARXIV_API_URL=arxiv.url + "/api/query",
                                      SUBMISSION_MAX_AGE_DAYS="100000", LOGIN_RATE_LIMIT="1000")
         try:
@@ -229,3 +234,34 @@ def test_screenshots_of_the_main_pages(browser, site, page):
         shoot(browser, site, path, name, cookies)
     shoot(browser, site, "/accounts/signup/", "signup")
     assert len(list(SCREENSHOTS.glob("*.png"))) >= 24
+
+
+def test_the_digest_email_reads_well_in_a_browser_light_and_dark(browser, site, site_data):
+    import email
+    import email.policy
+
+    from tests.helpers import run_papertide
+
+    make = ("from papertide.digests.models import Subscriber; "
+            "Subscriber.objects.get_or_create(email='kim@example.org')")
+    assert run_papertide(site_data, "manage", "shell", "-c", make).returncode == 0
+    eml = site_data / "kim.eml"
+    result = run_papertide(site_data, "digest", "preview", "kim@example.org", "--date", "2024-11-28",
+                           "--output", str(eml))
+    assert result.returncode == 0, result.stderr
+    message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    html = site_data / "kim.html"
+    html.write_text(message.get_body(("html",)).get_content())
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for scheme in ("light", "dark"):
+        for size, viewport in [("desktop", {"width": 900, "height": 900}), ("phone", {"width": 390, "height": 844})]:
+            context = browser.new_context(viewport=viewport, color_scheme=scheme)
+            page = context.new_page()
+            requested = []
+            page.on("request", lambda request: requested.append(request.url))
+            page.goto(html.as_uri())
+            assert page.locator("a", has_text="Unsubscribe").count() == 1
+            assert page.locator('a[href*="/papers/"]').count() >= 10
+            page.screenshot(path=SCREENSHOTS / f"digest-{size}-{scheme}.png", full_page=True)
+            assert requested == [html.as_uri()]  # no images or fonts fetched from anywhere
+            context.close()

@@ -106,6 +106,7 @@ def test_the_card_says_why_a_paper_is_trending(alice, bob):
     upvote_at(alice, entry, dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
     actions.upvote(bob, entry.paper)
     shown = DailyEntry.objects.on_day(DAY).trending().get(pk=entry.pk)
+    DailyEntry.count_recent_upvotes([shown])
     assert shown.why_trending().reasons() == [
         "1 upvote in the last day", "1 earlier upvote", "12 upvotes elsewhere", "1,500 GitHub stars",
     ]

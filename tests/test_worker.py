@@ -58,7 +58,7 @@ def test_the_worker_runs_a_due_ingest_once_and_schedules_the_next(feed_server, s
     assert run_due_jobs(now) == ["daily-ingest"]
     assert run_due_jobs(now) == []  # claimed: a second worker, or a second look, runs nothing
     assert IngestRun.objects.get().listed == 20  # the first 20 announcements are all new papers
-    assert ScheduledJob.objects.get().next_due_at == dt.datetime(2024, 11, 29, 5, 30, tzinfo=UTC)
+    assert ScheduledJob.objects.get(name="daily-ingest").next_due_at == dt.datetime(2024, 11, 29, 5, 30, tzinfo=UTC)
     service.get_backend.cache_clear()
 
 
@@ -74,7 +74,7 @@ def test_a_worker_that_was_down_for_days_catches_up_once(feed_server):
 @pytest.mark.django_db
 def test_the_first_look_only_schedules(feed_server):
     assert run_due_jobs(dt.datetime(2024, 11, 28, 6, 0, tzinfo=UTC)) == []
-    assert ScheduledJob.objects.get().next_due_at == dt.datetime(2024, 11, 29, 5, 30, tzinfo=UTC)
+    assert ScheduledJob.objects.get(name="daily-ingest").next_due_at == dt.datetime(2024, 11, 29, 5, 30, tzinfo=UTC)
 
 
 def test_ingest_status_shows_runs_and_the_schedule(tmp_path):

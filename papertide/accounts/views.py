@@ -76,7 +76,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
-    upvoted = Paper.objects.with_upvote_counts().filter(upvotes__user=user).order_by("-upvotes__created_at")[:50]
+    upvoted = Paper.objects.filter(upvotes__user=user).order_by("-upvotes__created_at")[:50]
     submitted = DailyEntry.objects.filter(submitted_by=user).select_related("paper").order_by("-created_at")[:50]
     return render(request, "accounts/profile.html", {
         "upvoted": upvoted,

@@ -34,7 +34,7 @@ def _iso(moment: dt.datetime | dt.date | None) -> str | None:
     return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def paper_json(paper: Paper, upvotes: int) -> dict:
+def paper_json(paper: Paper) -> dict:
     """The flat paper object of `/api/papers/{id}` (and `paper` inside list items)."""
     data = {
         "id": paper.arxiv_id,
@@ -43,7 +43,7 @@ def paper_json(paper: Paper, upvotes: int) -> dict:
         "publishedAt": _iso(paper.published or paper.announced_on),
         "title": paper.title,
         "summary": paper.abstract,
-        "upvotes": upvotes + paper.external_upvotes,
+        "upvotes": paper.total_upvotes,
         "discussionId": str(paper.pk),
     }
     if paper.code_url:
@@ -55,10 +55,10 @@ def paper_json(paper: Paper, upvotes: int) -> dict:
     return data
 
 
-def item_json(paper: Paper, upvotes: int, entry: DailyEntry | None) -> dict:
+def item_json(paper: Paper, entry: DailyEntry | None) -> dict:
     """One element of `/api/daily_papers` and `/api/papers/search`."""
     item = {
-        "paper": paper_json(paper, upvotes),
+        "paper": paper_json(paper),
         "publishedAt": _iso(entry.day if entry else (paper.announced_on or paper.published)),
         "title": paper.title,
         "summary": paper.abstract,
@@ -140,16 +140,16 @@ def daily_papers(request: HttpRequest) -> JsonResponse:
     limit = _int(request, "limit", settings.PAPERS_PER_PAGE, 1, MAX_DAILY_LIMIT)
     page = _int(request, "p", 0, 0, 100_000)
     entries = _entries(request)[page * limit:(page + 1) * limit]
-    return JsonResponse([item_json(e.paper, e.upvote_count, e) for e in entries], safe=False)
+    return JsonResponse([item_json(e.paper, e) for e in entries], safe=False)
 
 
 @require_GET
 @api_view
 def paper_detail(request: HttpRequest, arxiv_id: str) -> JsonResponse:
-    paper = Paper.objects.with_upvote_counts().filter(arxiv_id=arxiv_id).first()
+    paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
     if paper is None:
         raise ApiError(f"no paper {arxiv_id} on this site", status=404)
-    return JsonResponse(paper_json(paper, paper.upvote_count))
+    return JsonResponse(paper_json(paper))
 
 
 @require_GET
@@ -160,11 +160,11 @@ def paper_search(request: HttpRequest) -> JsonResponse:
         raise ApiError(f"q must be at most {MAX_QUERY_CHARS} characters, got {len(query)}")
     limit = _int(request, "limit", 50, 1, MAX_SEARCH_LIMIT)
     ids = run_search(query, limit=limit).paper_ids
-    papers = Paper.objects.with_upvote_counts().select_related("daily_entry__submitted_by").in_bulk(ids)
+    papers = Paper.objects.select_related("daily_entry__submitted_by").in_bulk(ids)
     items = []
     for paper_id in ids:
         paper = papers.get(paper_id)
         if paper is not None:
             entry = getattr(paper, "daily_entry", None)
-            items.append(item_json(paper, paper.upvote_count, entry if entry and not entry.hidden else None))
+            items.append(item_json(paper, entry if entry and not entry.hidden else None))
     return JsonResponse(items, safe=False)

@@ -63,7 +63,7 @@ class PaperOut(Schema):
 
     @staticmethod
     def resolve_upvotes(paper: Paper) -> int:
-        return getattr(paper, "upvote_count", 0) + paper.external_upvotes
+        return paper.total_upvotes
 
 
 class PaperPage(Schema):
@@ -146,7 +146,7 @@ def list_papers(
     limit: int = Query(50, ge=1, le=200),
 ):
     """Papers, newest first, a page at a time."""
-    papers = Paper.objects.with_upvote_counts().order_by("-id")
+    papers = Paper.objects.order_by("-id")
     if day:
         papers = papers.filter(daily_entry__day=day, daily_entry__hidden=False)
     if category:
@@ -160,7 +160,7 @@ def list_papers(
 
 
 def _paper(arxiv_id: str) -> Paper:
-    paper = Paper.objects.with_upvote_counts().filter(arxiv_id=arxiv_id).first()
+    paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
     if paper is None:
         raise Http404(f"no paper {arxiv_id} on this site")
     return paper
@@ -200,7 +200,7 @@ class UpvoteOut(Schema):
 
 def _upvote_state(paper: Paper, upvoted: bool) -> dict:
     fresh = _paper(paper.arxiv_id)
-    return {"arxiv_id": paper.arxiv_id, "upvoted": upvoted, "upvotes": fresh.upvote_count + fresh.external_upvotes}
+    return {"arxiv_id": paper.arxiv_id, "upvoted": upvoted, "upvotes": fresh.total_upvotes}
 
 
 @api.put("/v1/upvotes/{path:arxiv_id}", auth=TokenAuth(), response={200: UpvoteOut, 401: ErrorOut, 404: ErrorOut},

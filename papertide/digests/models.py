@@ -75,3 +75,44 @@ class Subscriber(models.Model):
         if not self.unsubscribed_at:
             self.unsubscribed_at = timezone.now()
             self.save(update_fields=["unsubscribed_at"])
+
+
+class Digest(models.Model):
+    """One subscriber's digest for one period. The row and its papers are written before the email is
+    handed to the SMTP server; the unique (subscriber, period) makes a second one impossible."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Recorded, not sent yet (or a temporary failure, retried on the next run)"
+        SENDING = "sending", "Being handed to the SMTP server"
+        SENT = "sent", "Accepted by the SMTP server"
+        BOUNCED = "bounced", "Refused for good by the SMTP server"
+        IN_DOUBT = "in-doubt", "A sender stopped while handing it over; not resent, to never send twice"
+
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="digests")
+    period = models.CharField(max_length=20, help_text="daily:YYYY-MM-DD or weekly:YYYY-Www")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    empty_reason = models.TextField(blank=True, help_text="Why there were no papers, for an empty digest")
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["subscriber", "period"], name="one_digest_per_subscriber_and_period")]
+
+    def __str__(self) -> str:
+        return f"{self.period} → {self.subscriber_id} ({self.status})"
+
+
+class DigestItem(models.Model):
+    """A paper in a digest; unique per subscriber, so no paper reaches one reader twice."""
+
+    digest = models.ForeignKey(Digest, on_delete=models.CASCADE, related_name="items")
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="+")
+    paper = models.ForeignKey("papers.Paper", on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["subscriber", "paper"], name="one_paper_per_subscriber")]

@@ -54,7 +54,10 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
         return _invalid_link(request)
     form = PreferencesForm(request.POST or None, instance=subscriber)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        subscriber = form.save(commit=False)
+        if subscriber.bouncing_since:  # the reader says the address works again
+            subscriber.bouncing_since, subscriber.bounce_reason = None, ""
+        subscriber.save()
         messages.success(request, "Your preferences are saved.")
         return redirect("digest-manage", token)
     return render(request, "digests/manage.html", {"subscriber": subscriber, "form": form, "token": token},

@@ -18,18 +18,19 @@ class DailySchedule:
     weekdays: frozenset[int]  # 0 = Monday
 
     @classmethod
-    def parse(cls, at: str, zone: str, days: list[str]) -> DailySchedule:
+    def parse(cls, at: str, zone: str, days: list[str], setting: str = "INGEST") -> DailySchedule:
+        """From the settings PAPERTIDE_{setting}_TIME, _TIMEZONE and _DAYS (named in error messages)."""
         try:
             time_of_day = dt.time.fromisoformat(at.strip())
         except ValueError:
-            raise ConfigError(f"PAPERTIDE_INGEST_TIME must be a time such as 00:30, got {at!r}") from None
+            raise ConfigError(f"PAPERTIDE_{setting}_TIME must be a time such as 00:30, got {at!r}") from None
         try:
             tz = ZoneInfo(zone.strip())
         except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"PAPERTIDE_INGEST_TIMEZONE must be a time zone such as America/New_York, got {zone!r}") from None
+            raise ConfigError(f"PAPERTIDE_{setting}_TIMEZONE must be a time zone such as America/New_York, got {zone!r}") from None
         unknown = [day for day in days if day.lower()[:3] not in WEEKDAYS]
         if unknown or not days:
-            raise ConfigError(f"PAPERTIDE_INGEST_DAYS must name weekdays (mon … sun), got {' '.join(days) or 'nothing'!r}")
+            raise ConfigError(f"PAPERTIDE_{setting}_DAYS must name weekdays (mon … sun), got {' '.join(days) or 'nothing'!r}")
         return cls(time_of_day, tz, frozenset(WEEKDAYS.index(day.lower()[:3]) for day in days))
 
     def next_after(self, moment: dt.datetime) -> dt.datetime:

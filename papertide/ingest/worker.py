@@ -32,15 +32,34 @@ def daily_ingest() -> None:
         log.info("index: %s", exc)
 
 
-JOBS: dict[str, Callable[[], None]] = {"daily-ingest": daily_ingest}
+def daily_digest() -> None:
+    from papertide.digests.compose import today
+    from papertide.digests.sender import send_digests
+
+    send_digests("daily", today(), progress=False)
+
+
+def weekly_digest() -> None:
+    from papertide.digests.compose import today
+    from papertide.digests.sender import send_digests
+
+    send_digests("weekly", today(), progress=False)
+
+
+# name: (the setting holding its schedule, the job)
+JOBS: dict[str, tuple[str, Callable[[], None]]] = {
+    "daily-ingest": ("INGEST_SCHEDULE", daily_ingest),
+    "daily-digest": ("DIGEST_SCHEDULE", daily_digest),
+    "weekly-digest": ("WEEKLY_DIGEST_SCHEDULE", weekly_digest),
+}
 
 
 def run_due_jobs(now: dt.datetime | None = None) -> list[str]:
     """Run every job that is due; return the names of those that ran."""
     now = now or timezone.now()
-    schedule = settings.INGEST_SCHEDULE
     ran = []
-    for name, job in JOBS.items():
+    for name, (schedule_setting, job) in JOBS.items():
+        schedule = getattr(settings, schedule_setting)
         row, _ = ScheduledJob.objects.get_or_create(name=name, defaults={"next_due_at": schedule.next_after(now)})
         if row.next_due_at > now:
             continue
@@ -59,7 +78,8 @@ def run_due_jobs(now: dt.datetime | None = None) -> list[str]:
 
 
 def run_forever(poll_seconds: float = 30.0) -> None:
-    log.info("worker started; daily ingest at %s", settings.INGEST_SCHEDULE.describe())
+    log.info("worker started; daily ingest at %s, digests at %s (weekly: %s)", settings.INGEST_SCHEDULE.describe(),
+             settings.DIGEST_SCHEDULE.describe(), settings.WEEKLY_DIGEST_SCHEDULE.describe())
     while True:
         run_due_jobs()
         time.sleep(poll_seconds)

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from papertide.papers import trending
 from papertide.papers.models import DailyEntry, Paper, Upvote
 from papertide.search.query import parse_query
 
@@ -27,8 +26,7 @@ def upvote(user, paper: Paper) -> bool:
     racing clicks still count once."""
     try:
         with transaction.atomic():
-            Upvote.objects.create(user=user, paper=paper)
-            _refresh_trend(paper)
+            Upvote.objects.create(user=user, paper=paper)  # the count and the trending score follow (signals)
     except IntegrityError:
         return False
     return True
@@ -36,15 +34,7 @@ def upvote(user, paper: Paper) -> bool:
 
 def remove_upvote(user, paper: Paper) -> bool:
     with transaction.atomic():
-        removed = Upvote.objects.filter(user=user, paper=paper).delete()[0] > 0
-        if removed:
-            _refresh_trend(paper)
-    return removed
-
-
-def _refresh_trend(paper: Paper) -> None:
-    # In the vote's transaction: SQLite's IMMEDIATE mode serializes writers, so the recount sees every vote.
-    trending.refresh(DailyEntry.objects.filter(paper=paper).values_list("pk", flat=True))
+        return Upvote.objects.filter(user=user, paper=paper).delete()[0] > 0
 
 
 @dataclass

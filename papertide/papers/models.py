@@ -22,16 +22,16 @@ class Source(models.TextChoices):
     SUBMISSION = "submission", "Reader submission"
 
 
-class PaperQuerySet(models.QuerySet):
-    def with_upvote_counts(self) -> PaperQuerySet:
-        return self.annotate(upvote_count=Count("upvotes", distinct=True))
+PREVIEW_CHARS = 320
 
+
+class PaperQuerySet(models.QuerySet):
     def pending_index(self) -> PaperQuerySet:
         return self.filter(index_pending=True)
 
     def in_order(self, ids: list[int]) -> list[Paper]:
-        """These papers, with upvote counts, in the order given (e.g. a search ranking)."""
-        papers = self.with_upvote_counts().in_bulk(ids)
+        """These papers in the order given (e.g. a search ranking)."""
+        papers = self.in_bulk(ids)
         return [papers[paper_id] for paper_id in ids if paper_id in papers]
 
 
@@ -59,6 +59,8 @@ class Paper(models.Model):
     project_url = models.URLField("project page", max_length=500, blank=True)
     source = models.CharField(max_length=20, choices=Source.choices)
     external_upvotes = models.PositiveIntegerField(default=0, help_text="Upvotes counted elsewhere (e.g. HF)")
+    # Kept equal to the number of Upvote rows by papers/signals.py, so lists sort and show it without a join.
+    upvote_count = models.PositiveIntegerField(default=0, editable=False, help_text="Upvotes on this site")
     github_stars = models.PositiveIntegerField(null=True, blank=True)
     # Set whenever text the search index reads changes; the index stage clears it.
     index_pending = models.BooleanField(default=True, db_index=True)
@@ -75,6 +77,24 @@ class Paper(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("paper", kwargs={"arxiv_id": self.arxiv_id})
+
+    @property
+    def abstract_preview(self) -> str:
+        """The abstract cut at a word near PREVIEW_CHARS, for cards (cheaper than a template filter per card)."""
+        if len(self.abstract) <= PREVIEW_CHARS:
+            return self.abstract
+        cut = self.abstract.rfind(" ", 0, PREVIEW_CHARS)
+        return self.abstract[: cut if cut > PREVIEW_CHARS // 2 else PREVIEW_CHARS].rstrip(" ,;:.") + "…"
+
+    @property
+    def authors_preview(self) -> str:
+        names = ", ".join(self.authors[:4])
+        return names + ", et al." if len(self.authors) > 4 else names
+
+    @property
+    def total_upvotes(self) -> int:
+        """What readers see: upvotes here plus upvotes counted elsewhere."""
+        return self.upvote_count + self.external_upvotes
 
     @property
     def versioned_id(self) -> str:
@@ -147,30 +167,23 @@ class DailyEntryQuerySet(models.QuerySet):
     def papers_per_day(self) -> dict[dt.date, int]:
         return dict(self.visible().values_list("day").annotate(n=Count("pk")).order_by("day"))
 
-    def with_papers_and_counts(self) -> DailyEntryQuerySet:
-        """Each entry with its paper, its upvote count and its upvotes of the last day (for "why trending")."""
-        recent_since = timezone.now() - trending.RECENT
-        return self.select_related("paper", "submitted_by").annotate(
-            upvote_count=Count("paper__upvotes", distinct=True),
-            recent_upvote_count=Count(
-                "paper__upvotes", filter=models.Q(paper__upvotes__created_at__gte=recent_since), distinct=True
-            ),
-        )
+    def with_papers(self) -> DailyEntryQuerySet:
+        return self.select_related("paper", "submitted_by")
 
     def trending(self) -> DailyEntryQuerySet:
         """Featured first, then by the trending score (papertide/papers/trending.py)."""
-        return self.with_papers_and_counts().order_by("-featured", "-trend_log", "-paper__arxiv_id")
+        return self.with_papers().order_by("-featured", "-trend_log", "-paper__arxiv_id")
 
     def most_upvoted(self) -> DailyEntryQuerySet:
         """Featured first, then upvotes here plus upvotes counted elsewhere, newest ids first on ties."""
         return (
-            self.with_papers_and_counts()
-            .annotate(total_upvotes=models.F("upvote_count") + models.F("paper__external_upvotes"))
+            self.with_papers()
+            .annotate(total_upvotes=models.F("paper__upvote_count") + models.F("paper__external_upvotes"))
             .order_by("-featured", "-total_upvotes", "-paper__arxiv_id")
         )
 
     def newest(self) -> DailyEntryQuerySet:
-        return self.with_papers_and_counts().order_by("-day", "-created_at", "-paper__arxiv_id")
+        return self.with_papers().order_by("-day", "-created_at", "-paper__arxiv_id")
 
     def sorted_by(self, sort: str) -> DailyEntryQuerySet:
         """One of SORTS: "trending", "upvotes" or "newest"."""
@@ -212,11 +225,22 @@ class DailyEntry(models.Model):
         """The score of a new entry: its listing alone (upvotes come later and refresh it)."""
         self.trend_log = trending.trend_log(self.day, self.paper.external_upvotes, self.paper.github_stars)
 
+    @staticmethod
+    def count_recent_upvotes(entries: list[DailyEntry]) -> None:
+        """Set `recent_upvote_count` (upvotes of the last day) on these entries, in one query."""
+        since = timezone.now() - trending.RECENT
+        counts = dict(
+            Upvote.objects.filter(paper__in=[e.paper_id for e in entries], created_at__gte=since)
+            .values_list("paper").annotate(n=Count("pk")).order_by()
+        )
+        for entry in entries:
+            entry.recent_upvote_count = counts.get(entry.paper_id, 0)
+
     def why_trending(self) -> trending.Why:
-        """Needs the counts of `with_papers_and_counts()`."""
+        """Needs `count_recent_upvotes` first."""
         return trending.Why(
-            recent_upvotes=self.recent_upvote_count,
-            upvotes=self.upvote_count,
+            recent_upvotes=getattr(self, "recent_upvote_count", 0),
+            upvotes=self.paper.upvote_count,
             external_upvotes=self.paper.external_upvotes,
             github_stars=self.paper.github_stars,
         )

@@ -1,6 +1,18 @@
+from urllib.parse import quote
+
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
+
+from papertide.web.page_cache import CSRF_PLACEHOLDER
 
 
 def site(request: HttpRequest) -> dict[str, str]:
-    return {"site_name": settings.SITE_NAME}
+    context = {
+        "site_name": settings.SITE_NAME,
+        # The log-in page, coming back here afterwards: every upvote button of an anonymous page links to it.
+        "login_here": f"{reverse('login')}?next={quote(request.get_full_path())}",
+    }
+    if getattr(request, "csrf_placeholder", False):  # a page rendered for the page cache (web/page_cache.py)
+        context["csrf_token"] = CSRF_PLACEHOLDER
+    return context

@@ -18,8 +18,8 @@ from papertide.papers import actions
 from papertide.papers.models import SORTS, DailyEntry, Paper, Upvote
 from papertide.search.service import search as run_search
 from papertide.search.service import similar_papers
-from papertide.web import visits
 from papertide.web.forms import SubmitForm
+from papertide.web.page_cache import cache_anonymous_page
 from papertide.web.periods import Period, calendar_weeks, month_calendar
 
 
@@ -36,6 +36,7 @@ def latest_day(request: HttpRequest) -> HttpResponse:
     return feed(request, Period.day(day) if day else None)
 
 
+@cache_anonymous_page
 def feed(request: HttpRequest, period: Period | dt.date | None) -> HttpResponse:
     """A day's, week's or month's papers, sorted as the reader chose."""
     if isinstance(period, dt.date):
@@ -51,8 +52,8 @@ def feed(request: HttpRequest, period: Period | dt.date | None) -> HttpResponse:
         if not listed.exists():
             raise Http404(f"No papers were listed in {period.title}.")
     page = Paginator(listed.sorted_by(sort), settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
-    since = visits.new_since(request)
-    context = {"period": period, "page": page, "sort": sort, "sorts": SORTS, "new_since": since,
+    DailyEntry.count_recent_upvotes(page.object_list)
+    context = {"period": period, "page": page, "sort": sort, "sorts": SORTS, "new_since": request.new_since,
                "my_upvotes": _my_upvotes(request, [entry.paper for entry in page])}
     if period is not None:
         before, after = entries.day_before(period.first), entries.day_after(period.last)
@@ -64,13 +65,12 @@ def feed(request: HttpRequest, period: Period | dt.date | None) -> HttpResponse:
             "views": [Period.day(shown_day), Period.week_of(shown_day), Period.month_of(shown_day)],
             "calendar": month_calendar(period, entries.in_period(weeks[0][0], weeks[-1][-1]).papers_per_day()),
         }
-    response = render(request, "papertide/feed.html", context)
-    visits.remember_visit(response, since)
-    return response
+    return render(request, "papertide/feed.html", context)
 
 
+@cache_anonymous_page
 def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
-    paper = get_object_or_404(Paper.objects.with_upvote_counts().select_related("daily_entry"), arxiv_id=arxiv_id)
+    paper = get_object_or_404(Paper.objects.select_related("daily_entry"), arxiv_id=arxiv_id)
     similar = Paper.objects.in_order(similar_papers(paper.pk, limit=settings.SIMILAR_PAPERS))
     return render(request, "papertide/paper_detail.html", {
         "paper": paper, "similar": similar, "my_upvotes": _my_upvotes(request, [paper, *similar]),
@@ -98,10 +98,8 @@ def upvote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         actions.upvote(request.user, paper)
     if not htmx:
         return redirect(next_url or paper.get_absolute_url())
-    paper = Paper.objects.with_upvote_counts().get(pk=paper.pk)
-    return render(request, "papertide/_upvote.html", {
-        "paper": paper, "upvotes": paper.upvote_count, "my_upvotes": _my_upvotes(request, [paper]),
-    })
+    paper.refresh_from_db()
+    return render(request, "papertide/_upvote.html", {"paper": paper, "my_upvotes": _my_upvotes(request, [paper])})
 
 
 @login_required

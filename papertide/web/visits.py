@@ -36,6 +36,21 @@ def new_since(request: HttpRequest, now: dt.datetime | None = None) -> dt.dateti
     return _cookie_time(request, SINCE_COOKIE)
 
 
+class VisitMiddleware:
+    """Sets `request.new_since` for the views, and remembers the visit on every page a reader sees."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.new_since = new_since(request)
+        response = self.get_response(request)
+        if (request.method == "GET" and response.status_code == 200
+                and response.get("Content-Type", "").startswith("text/html")):
+            remember_visit(response, request.new_since)
+        return response
+
+
 def remember_visit(response: HttpResponse, since: dt.datetime | None, now: dt.datetime | None = None) -> None:
     now = now or timezone.now()
     options = {"max_age": COOKIE_AGE, "samesite": "Lax", "httponly": True, "secure": settings.HTTPS}

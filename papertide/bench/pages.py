@@ -1,0 +1,196 @@
+"""Page latency under load: feed and paper pages of a site holding 100,000 papers, served by
+`papertide serve` (gunicorn) on loopback, hit by N concurrent clients in a closed loop.
+
+The site is built in a fresh data directory from the real demo day: paper i is real record i mod 1,504
+(title, authors, categories) with an abstract spliced from two real ones and, as its embedding, the
+normalized mixture of theirs (as in bench search), listed on one of the last 100 weekdays (1,000 papers a
+day, arXiv's rate for the cs archive). 200 readers give 30,000 upvotes. The index stage then runs for real
+(full text for every paper, the HNSW vector index), reusing the embeddings instead of computing them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+PAGE_KINDS = ("latest day", "day", "week", "paper")
+
+
+def build_site(papers: int, days: int, seed: int = 11) -> None:
+    """Fill the database of the current PAPERTIDE_DATA_DIR (Django set up by the caller)."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from tqdm import tqdm
+
+    from papertide.demo import DEMO_VECTORS_PATH, demo_feed
+    from papertide.papers.models import Paper, Upvote
+    from papertide.papers.signals import recount_upvotes
+    from papertide.papers.upsert import upsert_papers
+    from papertide.search.indexer import run_index, text_hash
+    from papertide.search.models import PaperEmbedding
+
+    rng = np.random.default_rng(seed)
+    records = demo_feed().records
+    shipped = np.load(DEMO_VECTORS_PATH)
+    by_id = dict(zip([str(i) for i in shipped["arxiv_ids"]], shipped["vectors"].astype(np.float32), strict=True))
+    records = [r for r in records if r.arxiv_id in by_id]
+    vectors = np.stack([by_id[r.arxiv_id] for r in records])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    halves = [r.abstract.split(". ") for r in records]
+    weekdays, day = [], dt.date.today()
+    while len(weekdays) < days:
+        if day.weekday() < 5:
+            weekdays.append(day)
+        day -= dt.timedelta(days=1)
+    per_day = -(-papers // days)
+    batch = 5_000
+    with tqdm(total=papers, desc="Papers", unit="paper") as bar:
+        for start in range(0, papers, batch):
+            chunk = []
+            for i in range(start, min(papers, start + batch)):
+                a, b = i % len(records), int(rng.integers(len(records)))
+                head, tail = halves[a], halves[b]
+                base = records[a]
+                chunk.append(type(base)(
+                    arxiv_id=f"{2000 + i // 100_000:04d}.{i % 100_000:05d}", source="arxiv-rss", version=1,
+                    title=base.title, abstract=". ".join(head[: max(1, len(head) // 2)] + tail[len(tail) // 2:]),
+                    authors=base.authors, categories=base.categories, primary_category=base.primary_category,
+                    listed_on=weekdays[i // per_day],
+                ))
+            upsert_papers(chunk)
+            bar.update(len(chunk))
+    users = [get_user_model().objects.create_user(f"reader{n}") for n in range(200)]
+    ids = list(Paper.objects.values_list("id", flat=True))
+    pairs = {(int(rng.integers(len(users))), int(rng.integers(len(ids)))) for _ in range(30_000)}
+    Upvote.objects.bulk_create([Upvote(user=users[u], paper_id=ids[p]) for u, p in pairs], batch_size=5_000)
+    for start in range(0, len(ids), 5_000):  # bulk_create sends no signals: count and score here
+        recount_upvotes(ids[start:start + 5_000])
+    print(f"{len(pairs):,} upvotes counted into the trending scores")
+    model = settings.EMBEDDING_MODEL
+    rows = []
+    for paper in Paper.objects.only("id", "title", "abstract").iterator(chunk_size=5_000):
+        i = paper.pk % len(records)
+        vector = 0.7 * vectors[i] + 0.3 * vectors[int(rng.integers(len(records)))]
+        vector /= np.linalg.norm(vector)
+        rows.append(PaperEmbedding(paper_id=paper.pk, model=model, vector=vector.astype(np.float32).tobytes(),
+                                   text_hash=text_hash(paper.title, paper.abstract)))
+    PaperEmbedding.objects.bulk_create(rows, batch_size=5_000)
+    print(run_index(progress=True))
+
+
+@dataclass
+class LoadFigures:
+    clients: int
+    seconds: float
+    latencies_ms: dict[str, list[float]] = field(default_factory=dict)
+    errors: int = 0
+
+    def as_markdown(self) -> str:
+        lines = ["| page | requests | req/s | p50 ms | p99 ms |", "|---|---|---|---|---|"]
+        every = []
+        for kind in PAGE_KINDS:
+            samples = self.latencies_ms.get(kind, [])
+            every += samples
+            if samples:
+                p50, p99 = np.percentile(samples, [50, 99])
+                lines.append(f"| {kind} | {len(samples):,} | {len(samples) / self.seconds:,.0f} | {p50:.1f} | {p99:.1f} |")
+        p50, p99 = np.percentile(every, [50, 99])
+        lines.append(f"| **all** | {len(every):,} | {len(every) / self.seconds:,.0f} | {p50:.1f} | {p99:.1f} |")
+        return "\n".join(lines) + f"\n\n{self.clients} concurrent clients for {self.seconds:.0f} s; {self.errors} errors."
+
+
+def run_load(base_port: int, paths: dict[str, list[str]], clients: int, seconds: float, warmup: float) -> LoadFigures:
+    """Closed loop: each client sends its next request as soon as the previous answer is read."""
+    figures = LoadFigures(clients, seconds, {kind: [] for kind in paths})
+    lock = threading.Lock()
+    start_at = time.monotonic() + warmup
+    stop_at = start_at + seconds
+
+    def client(seed: int) -> None:
+        rng = random.Random(seed)
+        connection = http.client.HTTPConnection("127.0.0.1", base_port, timeout=30)
+        kinds = list(paths)
+        while (now := time.monotonic()) < stop_at:
+            kind = rng.choice(kinds)
+            path = rng.choice(paths[kind])
+            began = time.perf_counter()
+            try:
+                connection.request("GET", path)
+                response = connection.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                ok = False
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", base_port, timeout=30)
+            elapsed = (time.perf_counter() - began) * 1000
+            if now >= start_at:
+                with lock:
+                    if ok:
+                        figures.latencies_ms[kind].append(elapsed)
+                    else:
+                        figures.errors += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return figures
+
+
+def sample_paths(data_dir: Path, count: int = 500) -> dict[str, list[str]]:
+    import sqlite3
+
+    with sqlite3.connect(data_dir / "papertide.sqlite3") as db:
+        days = [row[0] for row in db.execute("SELECT DISTINCT day FROM papers_dailyentry ORDER BY day")]
+        ids = [row[0] for row in db.execute("SELECT arxiv_id FROM papers_paper ORDER BY random() LIMIT ?", (count,))]
+    weeks = sorted({"{}-W{:02d}".format(*dt.date.fromisoformat(d).isocalendar()[:2]) for d in days})
+    return {
+        "latest day": ["/", "/?sort=upvotes", "/?sort=newest", "/?page=2"],
+        "day": [f"/day/{d}/" for d in days] + [f"/day/{d}/?sort=upvotes" for d in days],
+        "week": [f"/week/{w}/" for w in weeks] + [f"/week/{w}/?page=3" for w in weeks],
+        "paper": [f"/papers/{arxiv_id}/" for arxiv_id in ids],
+    }
+
+
+def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, seconds: float, workers: int) -> LoadFigures:
+    from papertide.bench.startup import _free_port
+
+    env = {**os.environ, "PAPERTIDE_DATA_DIR": str(work), "PAPERTIDE_LOG_LEVEL": "WARNING"}
+    if not (work / "papertide.sqlite3").exists() or not (work / "index").exists():
+        subprocess.run([sys.executable, "-c", "from papertide.cli import setup_django; setup_django(migrate=True); "
+                        f"from papertide.bench.pages import build_site; build_site({papers}, {days})"],
+                       env=env, check=True)
+    port = _free_port()
+    log = open(work / "serve.log", "w")
+    server = subprocess.Popen([sys.executable, "-m", "papertide", "serve", "--no-demo", "--port", str(port),
+                               "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                connection.request("GET", "/")
+                if connection.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"papertide serve did not answer; see {work / 'serve.log'}")
+            time.sleep(0.2)
+        return run_load(port, sample_paths(work), clients, seconds, warmup=5)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()

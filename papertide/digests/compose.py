@@ -1,0 +1,89 @@
+"""The digest email: subject, plain text and HTML (inline CSS), and the headers mail clients use to
+offer one-click unsubscribe (RFC 8058). Each paper's block is rendered once per run and shared by every
+subscriber who gets it: per subscriber only the frame is rendered."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote, urlsplit
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+
+from papertide.digests.models import Subscriber
+from papertide.digests.selection import Period, describe_filters
+from papertide.papers.models import Paper
+
+SNIPPET_CHARS = 280
+
+
+class PaperBlocks:
+    """Rendered paper blocks (HTML, text), memoized by paper for one run."""
+
+    def __init__(self) -> None:
+        self._blocks: dict[int, tuple[str, str]] = {}
+
+    def get(self, paper: Paper) -> tuple[str, str]:
+        if paper.pk not in self._blocks:
+            snippet = paper.abstract if len(paper.abstract) <= SNIPPET_CHARS else (
+                paper.abstract[: paper.abstract.rfind(" ", 0, SNIPPET_CHARS)].rstrip(" ,;:.") + "…")
+            context = {"paper": paper, "snippet": snippet, "url": settings.BASE_URL + paper.get_absolute_url(),
+                       "site_name": settings.SITE_NAME,
+                       "authors": paper.authors_preview}
+            self._blocks[paper.pk] = (render_to_string("digests/emails/_paper.html", context),
+                                      render_to_string("digests/emails/_paper.txt", context))
+        return self._blocks[paper.pk]
+
+
+def compose(subscriber: Subscriber, period: Period, papers: list[Paper], empty_reason: str,
+            blocks: PaperBlocks, message_key: str) -> EmailMultiAlternatives:
+    manage_token = subscriber.token("manage")
+    unsubscribe_url = subscriber.absolute_url("digest-unsubscribe", "manage")
+    context = {
+        "site_name": settings.SITE_NAME,
+        "base_url": settings.BASE_URL,
+        "period": period,
+        "papers_html": mark_safe("".join(blocks.get(p)[0] for p in papers)),  # noqa: S308 (our own templates)
+        "papers_text": "\n".join(blocks.get(p)[1] for p in papers),
+        "count": len(papers),
+        "empty_reason": empty_reason,
+        "filters": describe_filters(subscriber),
+        "manage_url": settings.BASE_URL + f"/digests/{manage_token}/",
+        "unsubscribe_url": unsubscribe_url,
+    }
+    day = period.last
+    when = f"week of {period.first:%b} {period.first.day}" if period.frequency == "weekly" else f"{day:%A, %b} {day.day}"
+    subject = (f"{settings.SITE_NAME}: {len(papers)} trending paper{'s' if len(papers) != 1 else ''}, {when}"
+               if papers else f"{settings.SITE_NAME}: no new papers, {when}")
+    unsubscribe_mailto = f"mailto:{settings.UNSUBSCRIBE_MAILTO}?subject={quote('unsubscribe ' + subscriber.email)}"
+    message = EmailMultiAlternatives(
+        subject,
+        render_to_string("digests/emails/digest.txt", context),
+        to=[subscriber.email],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_url}>, <{unsubscribe_mailto}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "List-Id": f"{settings.SITE_NAME} digest <digest.{_domain()}>",
+            # The same id on a resend lets receiving servers and clients recognise a duplicate.
+            "Message-ID": f"<{message_key}@{_domain()}>",
+            "Auto-Submitted": "auto-generated",
+        },
+    )
+    message.attach_alternative(render_to_string("digests/emails/digest.html", context), "text/html")
+    return message
+
+
+def _domain() -> str:
+    return urlsplit(settings.BASE_URL).hostname or "localhost"
+
+
+def message_key(subscriber: Subscriber, period: Period) -> str:
+    return f"digest.{period.key.replace(':', '.')}.{subscriber.pk}"
+
+
+def today() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate(timezone=settings.DIGEST_SCHEDULE.zone)

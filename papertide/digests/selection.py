@@ -1,0 +1,103 @@
+"""Which papers go into a digest: the period's list, trending first, within the subscriber's filters,
+without any paper an earlier digest already brought them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from papertide.digests.models import DigestItem, Frequency, Subscriber
+from papertide.papers.models import DailyEntry, Paper
+
+
+@dataclass(frozen=True)
+class Period:
+    """A daily digest on day D brings the lists dated after the previous weekday, up to D (Monday's covers the
+    weekend); a weekly digest sent in week W brings the lists of week W − 1."""
+
+    frequency: str
+    first: dt.date
+    last: dt.date
+    key: str
+
+    @classmethod
+    def of(cls, frequency: str, day: dt.date) -> Period:
+        if frequency == Frequency.WEEKLY:
+            monday = day - dt.timedelta(days=day.weekday() + 7)
+            year, week, _ = monday.isocalendar()
+            return cls(frequency, monday, monday + dt.timedelta(days=6), f"weekly:{year}-W{week:02d}")
+        previous = day - dt.timedelta(days=1)
+        while previous.weekday() >= 5:
+            previous -= dt.timedelta(days=1)
+        return cls(frequency, previous + dt.timedelta(days=1), day, f"daily:{day.isoformat()}")
+
+    def describe(self) -> str:
+        if self.frequency == Frequency.WEEKLY:
+            return f"the week of {self.first:%B} {self.first.day}"
+        if self.first == self.last:
+            return f"{self.last:%A, %B} {self.last.day}"
+        return f"{self.first:%B} {self.first.day} to {self.last:%A, %B} {self.last.day}"
+
+
+@dataclass
+class Choice:
+    papers: list[Paper]
+    empty_reason: str = ""  # for readers, when there are no papers
+    empty_kind: str = ""  # "nothing listed", "nothing matched" or "all sent before", for the log
+
+
+@dataclass
+class Candidate:
+    paper: Paper
+    searchable: str  # title and abstract, lower case, for keyword filters
+
+
+class Candidates:
+    """The period's papers, trending first, loaded once for all subscribers."""
+
+    def __init__(self, period: Period) -> None:
+        self.period = period
+        entries = DailyEntry.objects.in_period(period.first, period.last).trending()
+        self.items = [Candidate(e.paper, f"{e.paper.title}\n{e.paper.abstract}".lower()) for e in entries]
+
+    def choose(self, subscriber: Subscriber, already_sent: set[int]) -> Choice:
+        """The papers for this subscriber, or none and the reason why."""
+        if not self.items:
+            return Choice([], f"No new papers were listed for {self.period.describe()}: arXiv announces nothing on "
+                        "weekends and holidays, and its announcement is sometimes late.", "nothing listed")
+        categories = set(subscriber.categories)
+        keywords = [k.lower() for k in subscriber.keywords]
+        matching = [
+            c.paper for c in self.items
+            if (not categories or categories.intersection(c.paper.categories))
+            and (not keywords or any(k in c.searchable for k in keywords))
+            and c.paper.total_upvotes >= subscriber.min_score
+        ]
+        if not matching:
+            return Choice([], f"{len(self.items):,} new papers were listed for {self.period.describe()}, but none "
+                              f"matched your filters ({describe_filters(subscriber)}).", "nothing matched")
+        fresh = [paper for paper in matching if paper.pk not in already_sent]
+        if not fresh:
+            return Choice([], f"The {len(matching):,} papers that matched your filters were all in your earlier "
+                              "digests.", "all sent before")
+        return Choice(fresh[: subscriber.max_papers])
+
+    def already_sent(self, subscribers: list[Subscriber]) -> dict[int, set[int]]:
+        """For each subscriber, which of this period's papers earlier digests brought them (one query)."""
+        sent: dict[int, set[int]] = {s.pk: set() for s in subscribers}
+        for subscriber_id, paper_id in DigestItem.objects.filter(
+            subscriber__in=subscribers, paper__in=[c.paper.pk for c in self.items]
+        ).values_list("subscriber_id", "paper_id"):
+            sent[subscriber_id].add(paper_id)
+        return sent
+
+
+def describe_filters(subscriber: Subscriber) -> str:
+    parts = []
+    if subscriber.categories:
+        parts.append("categories " + ", ".join(subscriber.categories))
+    if subscriber.keywords:
+        parts.append("keywords " + ", ".join(subscriber.keywords))
+    if subscriber.min_score:
+        parts.append(f"at least {subscriber.min_score} upvotes")
+    return "; ".join(parts) or "none"

@@ -1,0 +1,69 @@
+"""The page cache for anonymous readers: the same page for a few seconds, but never someone else's token,
+markers or upvotes."""
+
+import datetime as dt
+import re
+import time
+
+import pytest
+from django.core.cache import caches
+from django.test import Client
+
+from papertide.papers import actions
+from papertide.papers.models import Paper
+from papertide.papers.upsert import upsert_papers
+from papertide.sources.records import PaperRecord
+from papertide.web import visits
+from papertide.web.page_cache import CSRF_PLACEHOLDER
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def cache_on(settings):
+    settings.PAGE_CACHE_SECONDS = 60
+    caches["pages"].clear()
+    upsert_papers([PaperRecord(arxiv_id="2411.17775", source="arxiv-rss", title="Dark matter",
+                               listed_on=dt.date(2024, 11, 28))])
+    yield
+    caches["pages"].clear()
+
+
+def token(page: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+
+
+def test_an_anonymous_reader_gets_the_kept_page(client, alice):
+    first = client.get("/").content.decode()
+    actions.upvote(alice, Paper.objects.get())
+    assert '<span class="count">0</span>' in first
+    assert '<span class="count">0</span>' in Client().get("/").content.decode()  # still the kept page
+
+
+def test_a_logged_in_reader_always_gets_a_fresh_page(client, alice):
+    Client().get("/")
+    actions.upvote(alice, Paper.objects.get())
+    client.force_login(alice)
+    assert '<span class="count">1</span>' in client.get("/").content.decode()
+
+
+def test_each_reader_gets_their_own_csrf_token_and_it_works(client):
+    one, two = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first, second = one.get("/").content.decode(), two.get("/").content.decode()
+    assert CSRF_PLACEHOLDER not in first + second and token(first) != token(second)
+    assert two.post("/subscribe/", {"email": "x@example.org", "csrfmiddlewaretoken": token(second)}).status_code == 200
+    assert one.post("/subscribe/", {"email": "y@example.org", "csrfmiddlewaretoken": token(first)}).status_code == 200
+
+
+def test_new_markers_are_not_shared(client):
+    reader = Client()
+    reader.cookies[visits.SEEN_COOKIE] = f"{time.time() - 7200 - 3600 * 24 * 365 * 5:.0f}"  # back after 5 years
+    assert '<span class="new">New</span>' in reader.get("/").content.decode()
+    assert '<span class="new">New</span>' not in Client().get("/").content.decode()
+
+
+def test_with_the_cache_off_every_page_is_fresh(client, alice, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    client.get("/")
+    actions.upvote(alice, Paper.objects.get())
+    assert '<span class="count">1</span>' in client.get("/").content.decode()
