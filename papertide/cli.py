@@ -55,7 +55,7 @@ def cli() -> None:
 @click.option("--host", help="Address to listen on  [default: PAPERTIDE_HOST or 127.0.0.1]")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port  [default: PAPERTIDE_PORT or 8000]")
 @click.option("--workers", type=click.IntRange(1, 64), help="Worker processes  [default: PAPERTIDE_WORKERS or 2]")
-@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Threads per worker")
+@click.option("--threads", type=click.IntRange(1, 64), default=2, show_default=True, help="Threads per worker")
 @click.option("--no-demo", is_flag=True, help="Do not load the demo day into an empty database.")
 def serve(host: str | None, port: int | None, workers: int | None, threads: int, no_demo: bool) -> None:
     """Serve the site (the main job).
@@ -232,10 +232,13 @@ def bench_import(data_dir: Path, records: int) -> None:
 @click.option("--clients", type=click.IntRange(1, 256), default=16, show_default=True)
 @click.option("--seconds", type=click.FloatRange(1, 3600), default=30, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="gunicorn processes.")
+@click.option("--threads", type=click.IntRange(1, 64), default=2, show_default=True, help="Threads per process.")
+@click.option("--no-page-cache", is_flag=True, help="Render every page (PAPERTIDE_PAGE_CACHE_SECONDS=0).")
 @click.option("--site", "work", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Data directory of the generated site, kept for the next run [default: DATA_DIR/bench-pages-N].")
-def bench_pages(papers: int, days: int, clients: int, seconds: float, workers: int, work: Path | None) -> None:
-    """Feed and paper page latency (p50/p99) and requests/s under concurrent clients."""
+def bench_pages(papers: int, days: int, clients: int, seconds: float, workers: int, threads: int,
+                no_page_cache: bool, work: Path | None) -> None:
+    """Feed and paper page latency (p50/p99) and requests/s under concurrent clients, for three mixes of pages."""
     setup_django()
     from django.conf import settings
 
@@ -245,9 +248,30 @@ def bench_pages(papers: int, days: int, clients: int, seconds: float, workers: i
     work = work or settings.DATA_DIR / f"bench-pages-{papers}"
     work.mkdir(parents=True, exist_ok=True)
     click.echo(f"Machine: {machine_summary()}")
-    figures = run_pages_benchmark(work.resolve(), papers, days, clients, seconds, workers)
-    click.echo(f"\n{papers:,} papers over {days} weekdays, {workers} gunicorn workers × 4 threads:\n")
-    click.echo(figures.as_markdown())
+    results = run_pages_benchmark(work.resolve(), papers, days, clients, seconds, workers, threads, not no_page_cache)
+    click.echo(f"\n{papers:,} papers over {days} weekdays, {workers} gunicorn workers × {threads} threads, "
+               f"page cache {'off' if no_page_cache else 'on'}:")
+    for name, figures in results.items():
+        click.echo(f"\n#### {name}\n\n{figures.as_markdown()}")
+
+
+@bench.command("digest")
+@click.option("--subscribers", type=click.IntRange(1, 1_000_000), default=10_000, show_default=True)
+def bench_digest(subscribers: int) -> None:
+    """Digests rendered and delivered to a local SMTP server: seconds for N subscribers."""
+    setup_django()
+    from django.conf import settings
+
+    from papertide.bench import machine_summary
+    from papertide.bench.digest import run_digest_benchmark
+
+    work = settings.DATA_DIR / f"bench-digest-{subscribers}"
+    work.mkdir(parents=True, exist_ok=True)
+    click.echo(f"Machine: {machine_summary()}")
+    figures = run_digest_benchmark(work.resolve(), subscribers)
+    click.echo(f"{figures.delivered:,} of {figures.subscribers:,} digests delivered in {figures.seconds:.1f} s "
+               f"({figures.per_second:,.0f}/s, the whole command: start-up, choosing, rendering, SMTP).")
+    click.echo(f"sender: {figures.output}")
 
 
 @bench.command("startup")

@@ -149,6 +149,19 @@ def run_load(base_port: int, paths: dict[str, list[str]], clients: int, seconds:
     return figures
 
 
+def scenarios(data_dir: Path) -> dict[str, dict[str, list[str]]]:
+    """What the clients ask for: the front page as readers use it each morning, paper pages, and a
+    uniform mix over every day, week and sampled paper (the coldest case for the page cache)."""
+    everything = sample_paths(data_dir)
+    return {
+        "feed (the latest day: sorts, pages 1–3)": {"latest day": [
+            f"/?sort={sort}&page={page}" for sort in ("trending", "upvotes", "newest") for page in (1, 2, 3)
+        ] + ["/"]},
+        "paper pages (500 random papers)": {"paper": everything["paper"]},
+        "uniform mix (every day, week, 500 papers)": everything,
+    }
+
+
 def sample_paths(data_dir: Path, count: int = 500) -> dict[str, list[str]]:
     import sqlite3
 
@@ -164,10 +177,12 @@ def sample_paths(data_dir: Path, count: int = 500) -> dict[str, list[str]]:
     }
 
 
-def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, seconds: float, workers: int) -> LoadFigures:
+def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, seconds: float, workers: int,
+                        threads: int, page_cache: bool) -> dict[str, LoadFigures]:
     from papertide.bench.startup import _free_port
 
-    env = {**os.environ, "PAPERTIDE_DATA_DIR": str(work), "PAPERTIDE_LOG_LEVEL": "WARNING"}
+    env = {**os.environ, "PAPERTIDE_DATA_DIR": str(work), "PAPERTIDE_LOG_LEVEL": "WARNING",
+           "PAPERTIDE_PAGE_CACHE_SECONDS": os.environ.get("PAPERTIDE_PAGE_CACHE_SECONDS", "30") if page_cache else "0"}
     if not (work / "papertide.sqlite3").exists() or not (work / "index").exists():
         subprocess.run([sys.executable, "-c", "from papertide.cli import setup_django; setup_django(migrate=True); "
                         f"from papertide.bench.pages import build_site; build_site({papers}, {days})"],
@@ -175,7 +190,7 @@ def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, second
     port = _free_port()
     log = open(work / "serve.log", "w")
     server = subprocess.Popen([sys.executable, "-m", "papertide", "serve", "--no-demo", "--port", str(port),
-                               "--workers", str(workers)], env=env, stdout=log, stderr=subprocess.STDOUT)
+                               "--workers", str(workers), "--threads", str(threads)], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -189,7 +204,7 @@ def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, second
             if time.monotonic() > deadline:
                 raise TimeoutError(f"papertide serve did not answer; see {work / 'serve.log'}")
             time.sleep(0.2)
-        return run_load(port, sample_paths(work), clients, seconds, warmup=5)
+        return {name: run_load(port, paths, clients, seconds, warmup=3) for name, paths in scenarios(work).items()}
     finally:
         server.terminate()
         server.wait(timeout=30)

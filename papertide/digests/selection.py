@@ -59,20 +59,28 @@ class Candidates:
         self.period = period
         entries = DailyEntry.objects.in_period(period.first, period.last).trending()
         self.items = [Candidate(e.paper, f"{e.paper.title}\n{e.paper.abstract}".lower()) for e in entries]
+        self._matching: dict[tuple, list[Paper]] = {}  # by filters: most subscribers share a few
+
+    def matching(self, subscriber: Subscriber) -> list[Paper]:
+        """The period's papers within the subscriber's filters, trending first."""
+        key = (tuple(sorted(subscriber.categories)), tuple(sorted(subscriber.keywords)), subscriber.min_score)
+        if key not in self._matching:
+            categories = set(subscriber.categories)
+            keywords = [k.lower() for k in subscriber.keywords]
+            self._matching[key] = [
+                c.paper for c in self.items
+                if (not categories or categories.intersection(c.paper.categories))
+                and (not keywords or any(k in c.searchable for k in keywords))
+                and c.paper.total_upvotes >= subscriber.min_score
+            ]
+        return self._matching[key]
 
     def choose(self, subscriber: Subscriber, already_sent: set[int]) -> Choice:
         """The papers for this subscriber, or none and the reason why."""
         if not self.items:
             return Choice([], f"No new papers were listed for {self.period.describe()}: arXiv announces nothing on "
                         "weekends and holidays, and its announcement is sometimes late.", "nothing listed")
-        categories = set(subscriber.categories)
-        keywords = [k.lower() for k in subscriber.keywords]
-        matching = [
-            c.paper for c in self.items
-            if (not categories or categories.intersection(c.paper.categories))
-            and (not keywords or any(k in c.searchable for k in keywords))
-            and c.paper.total_upvotes >= subscriber.min_score
-        ]
+        matching = self.matching(subscriber)
         if not matching:
             return Choice([], f"{len(self.items):,} new papers were listed for {self.period.describe()}, but none "
                               f"matched your filters ({describe_filters(subscriber)}).", "nothing matched")
