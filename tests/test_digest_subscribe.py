@@ -100,3 +100,14 @@ def test_the_unsubscribe_link_asks_first_and_can_be_undone(client, confirmed):
     assert "You are unsubscribed" in client.post(url).content.decode()
     client.post(f"/digests/{confirmed.token('manage')}/resubscribe/")
     assert Subscriber.objects.get().is_receiving
+
+
+def test_a_logged_in_reader_subscribes_from_the_profile(client, alice, mailoutbox):
+    client.force_login(alice)
+    page = client.get("/profile/").content.decode()
+    assert 'value="alice@example.org"' in page and 'action="/subscribe/"' in page
+    client.post("/subscribe/", {"email": "alice@example.org"})
+    assert Subscriber.objects.get().user == alice
+    assert "confirmation link to <strong>alice@example.org" in client.get("/profile/").content.decode()
+    client.post(link_in(mailoutbox[0], "/subscribe/confirm/"))
+    assert "Change what you receive, or unsubscribe" in client.get("/profile/").content.decode()

@@ -194,3 +194,18 @@ def test_preview_writes_the_email_to_a_file(tmp_path):
     assert "cs.CV" in message.get_body(("plain",)).get_content()
     missing = run_papertide(tmp_path, "digest", "preview", "nobody@example.org")
     assert missing.returncode == 1 and "no subscriber 'nobody@example.org'" in missing.stderr
+
+
+def test_the_worker_sends_the_daily_digest_when_it_is_due(smtp, demo):
+    from papertide.ingest.models import ScheduledJob
+    from papertide.ingest.worker import run_due_jobs
+
+    subscriber("curious@example.org", send_empty=True)
+    now = dt.datetime.now(dt.UTC)
+    ScheduledJob.objects.create(name="daily-digest", next_due_at=now - dt.timedelta(minutes=1))
+    ScheduledJob.objects.create(name="daily-ingest", next_due_at=now + dt.timedelta(hours=1))
+    ScheduledJob.objects.create(name="weekly-digest", next_due_at=now + dt.timedelta(hours=1))
+    assert run_due_jobs(now) == ["daily-digest"]
+    (mail,) = smtp.to("curious@example.org")  # nothing is listed today, and this reader wants to know
+    assert "no new papers" in mail["Subject"]
+    assert run_due_jobs(now) == []

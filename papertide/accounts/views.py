@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from papertide.accounts import login_throttle
 from papertide.accounts.forms import SignUpForm
 from papertide.accounts.models import ApiToken
+from papertide.digests.models import Subscriber
 from papertide.papers.models import DailyEntry, Paper
 
 
@@ -78,7 +79,12 @@ def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
     upvoted = Paper.objects.filter(upvotes__user=user).order_by("-upvotes__created_at")[:50]
     submitted = DailyEntry.objects.filter(submitted_by=user).select_related("paper").order_by("-created_at")[:50]
+    subscription = Subscriber.objects.filter(user=user).order_by("-created_at").first()
+    if subscription is None and user.email:
+        subscription = Subscriber.objects.filter(email__iexact=user.email).first()
     return render(request, "accounts/profile.html", {
+        "subscription": subscription,
+        "subscription_token": subscription.token("manage") if subscription else "",
         "upvoted": upvoted,
         "submitted": submitted,
         "tokens": ApiToken.objects.filter(user=user).active(),
