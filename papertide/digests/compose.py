@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 from papertide.digests.models import Subscriber
-from papertide.digests.selection import Period, describe_filters
+from papertide.digests.selection import DigestPeriod, describe_filters
 from papertide.papers.models import Paper
 
 SNIPPET_CHARS = 280
@@ -37,7 +37,7 @@ class PaperBlocks:
         return self._blocks[paper.pk]
 
 
-def compose(subscriber: Subscriber, period: Period, papers: list[Paper], empty_reason: str,
+def compose(subscriber: Subscriber, period: DigestPeriod, papers: list[Paper], empty_reason: str,
             blocks: PaperBlocks, message_key: str) -> EmailMultiAlternatives:
     manage_token = subscriber.token("manage")
     unsubscribe_url = subscriber.absolute_url("digest-unsubscribe", "manage")
@@ -79,7 +79,7 @@ def _domain() -> str:
     return urlsplit(settings.BASE_URL).hostname or "localhost"
 
 
-def message_key(subscriber: Subscriber, period: Period) -> str:
+def message_key(subscriber: Subscriber, period: DigestPeriod) -> str:
     return f"digest.{period.key.replace(':', '.')}.{subscriber.pk}"
 
 

@@ -11,7 +11,7 @@ from papertide.papers.models import DailyEntry, Paper
 
 
 @dataclass(frozen=True)
-class Period:
+class DigestPeriod:
     """A daily digest on day D brings the lists dated after the previous weekday, up to D (Monday's covers the
     weekend); a weekly digest sent in week W brings the lists of week W − 1."""
 
@@ -21,7 +21,7 @@ class Period:
     key: str
 
     @classmethod
-    def of(cls, frequency: str, day: dt.date) -> Period:
+    def of(cls, frequency: str, day: dt.date) -> DigestPeriod:
         if frequency == Frequency.WEEKLY:
             monday = day - dt.timedelta(days=day.weekday() + 7)
             year, week, _ = monday.isocalendar()
@@ -55,7 +55,7 @@ class Candidate:
 class Candidates:
     """The period's papers, trending first, loaded once for all subscribers."""
 
-    def __init__(self, period: Period) -> None:
+    def __init__(self, period: DigestPeriod) -> None:
         self.period = period
         entries = DailyEntry.objects.in_period(period.first, period.last).trending()
         self.items = [Candidate(e.paper, f"{e.paper.title}\n{e.paper.abstract}".lower()) for e in entries]

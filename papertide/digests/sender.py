@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from papertide.digests.compose import PaperBlocks, compose, message_key
 from papertide.digests.models import Digest, DigestItem, Subscriber
-from papertide.digests.selection import Candidates, Period
+from papertide.digests.selection import Candidates, DigestPeriod
 from papertide.papers.models import Paper
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class SendReport:
         return ", ".join(parts) + f"; {self.seconds:.1f} s"
 
 
-def _record(subscribers: list[Subscriber], period: Period, candidates: Candidates, report: SendReport,
+def _record(subscribers: list[Subscriber], period: DigestPeriod, candidates: Candidates, report: SendReport,
             dry_run: bool) -> list[tuple[Subscriber, Digest | None, list[Paper], str]]:
     """Step 1 for a batch: find or create each subscriber's digest for the period."""
     existing = {d.subscriber_id: d for d in Digest.objects.filter(subscriber__in=subscribers, period=period.key)}
@@ -136,7 +136,7 @@ def send_digests(frequency: str, day: dt.date, *, dry_run: bool = False, progres
     from tqdm import tqdm
 
     started = time.monotonic()
-    period = Period.of(frequency, day)
+    period = DigestPeriod.of(frequency, day)
     report = SendReport(period.key)
     candidates = Candidates(period)
     blocks = PaperBlocks()
@@ -187,7 +187,7 @@ def _set_status(digest: Digest, status: str, *, only_if: str | None = None, **fi
         return cursor.rowcount == 1
 
 
-def _deliver(smtp, subscriber: Subscriber, digest: Digest, period: Period, papers: list[Paper], reason: str,
+def _deliver(smtp, subscriber: Subscriber, digest: Digest, period: DigestPeriod, papers: list[Paper], reason: str,
              blocks: PaperBlocks, report: SendReport) -> None:
     claimed = _set_status(digest, Digest.Status.SENDING, only_if=Digest.Status.PENDING,
                           claimed_at=timezone.now(), attempts=digest.attempts + 1)
@@ -224,7 +224,7 @@ def _deliver(smtp, subscriber: Subscriber, digest: Digest, period: Period, paper
 
 def preview(subscriber: Subscriber, frequency: str, day: dt.date):
     """The message the subscriber would get for that period, without recording or sending anything."""
-    period = Period.of(frequency, day)
+    period = DigestPeriod.of(frequency, day)
     candidates = Candidates(period)
     choice = candidates.choose(subscriber, candidates.already_sent([subscriber])[subscriber.pk])
     return compose(subscriber, period, choice.papers, choice.empty_reason, PaperBlocks(),

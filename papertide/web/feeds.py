@@ -70,7 +70,7 @@ class TrendingFeed(PaperFeed):
     def title(self) -> str:
         return self.site_title("trending papers")
 
-    description = f"The most upvoted papers of the last {TRENDING_DAYS} days."
+    description = f"The trending papers of the last {TRENDING_DAYS} days (upvotes that fade with time)."
 
     def link(self) -> str:
         return reverse("home")
