@@ -196,6 +196,9 @@ def test_the_paper_page_renders_math(page):
     assert abstract.locator(".katex-display").count() >= 1  # the $$ … $$ formula on its own line
     assert "$" not in abstract.inner_text()
     assert abstract.locator(".katex-error").count() == 0
+    # Cards render math too: the same paper found by search.
+    page.goto("/search/?q=Smith+normal+form+of+the+Q-walk+matrix+of+the+Dynkin+graph")
+    page.locator(".card .title .katex").first.wait_for()
 
 
 def test_search_from_the_header(page):

@@ -52,10 +52,12 @@ class Period:
 
     @property
     def short_title(self) -> str:
+        """For links to neighbours; with the year unless it is this year's."""
+        year = "" if self.first.year == dt.date.today().year else f", {self.first.isocalendar()[0]}"
         if self.kind == "day":
-            return f"{self.first:%b} {self.first.day}"
+            return f"{self.first:%b} {self.first.day}{year}"
         if self.kind == "week":
-            return f"Week {self.first.isocalendar()[1]}"
+            return f"Week {self.first.isocalendar()[1]}{year}"
         return f"{self.first:%b %Y}"
 
     def get_absolute_url(self) -> str:
