@@ -274,6 +274,30 @@ def bench_digest(subscribers: int) -> None:
     click.echo(f"sender: {figures.output}")
 
 
+@bench.command("embedding")
+@click.option("--papers", type=click.IntRange(32, 1504), default=500, show_default=True,
+              help="Papers of the demo day to embed (twice: raw, then through the index stage).")
+def bench_embedding(papers: int) -> None:
+    """Embedding throughput of the index stage as a share of the model's raw throughput (target ≥ 80 %)."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    from papertide.bench import machine_summary
+
+    click.echo(f"Machine: {machine_summary()}")
+    with tempfile.TemporaryDirectory(prefix="papertide-bench-embedding-") as work:
+        code = ("from papertide.cli import setup_django; setup_django(migrate=True); "
+                "from papertide.bench.embedding import run_embedding_benchmark as run; "
+                f"f = run({papers}); print(f'{{f.papers}} {{f.raw_per_second}} {{f.stage_per_second}}')")
+        env = {**os.environ, "PAPERTIDE_DATA_DIR": work, "PAPERTIDE_LOG_LEVEL": "WARNING"}
+        result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    count, raw, stage = result.stdout.split()[-3:]
+    click.echo(f"{int(count):,} papers: model alone {float(raw):.1f} papers/s, index stage {float(stage):.1f} papers/s "
+               f"= {float(stage) / float(raw):.0%} of raw.")
+
+
 @bench.command("startup")
 @click.option("--runs", type=click.IntRange(1, 20), default=3, show_default=True)
 def bench_startup(runs: int) -> None:

@@ -189,12 +189,13 @@ def _set_status(digest: Digest, status: str, *, only_if: str | None = None, **fi
 
 def _deliver(smtp, subscriber: Subscriber, digest: Digest, period: DigestPeriod, papers: list[Paper], reason: str,
              blocks: PaperBlocks, report: SendReport) -> None:
+    # Composed before the claim, so that a sender stopping while a digest is "sending" is as rare as can be.
+    message = compose(subscriber, period, papers, reason, blocks, message_key(subscriber, period))
     claimed = _set_status(digest, Digest.Status.SENDING, only_if=Digest.Status.PENDING,
                           claimed_at=timezone.now(), attempts=digest.attempts + 1)
     if not claimed:
         report.already += 1  # another sender took it
         return
-    message = compose(subscriber, period, papers, reason, blocks, message_key(subscriber, period))
     try:
         smtp.send_messages([message])
     except (smtplib.SMTPException, OSError) as error:
