@@ -138,6 +138,8 @@ API_RATE_WINDOW = conf.env_int("API_RATE_WINDOW", 60, minimum=1, maximum=86_400)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+# Reverse proxies in front of papertide whose X-Forwarded-For is believed (rate limits key on the address).
+TRUSTED_PROXIES = conf.env_int("TRUSTED_PROXIES", 0, minimum=0, maximum=10)
 # Failed log-ins (and password-reset requests) allowed per client address and per user name.
 LOGIN_RATE_LIMIT = conf.env_int("LOGIN_RATE_LIMIT", 10, minimum=1)
 LOGIN_RATE_WINDOW = conf.env_int("LOGIN_RATE_WINDOW", 900, minimum=1, maximum=86_400)  # seconds

@@ -7,7 +7,21 @@ import math
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
+
+
+def client_address(request: HttpRequest) -> str:
+    """The reader's address. Behind TRUSTED_PROXIES proxies, each appends the address it saw to
+    X-Forwarded-For, so the one the nearest trusted proxy saw is that many entries from the end; what comes
+    before it was written by the client and proves nothing."""
+    hops = settings.TRUSTED_PROXIES
+    if hops:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.META.get("REMOTE_ADDR", "unknown")
 
 
 @dataclass

@@ -93,3 +93,18 @@ def test_a_forgotten_password_is_reset_by_email(client, alice, mailoutbox):
 def test_a_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(client, mailoutbox):
     response = client.post("/accounts/password-reset/", {"email": "nobody@example.org"}, follow=True)
     assert "Check your inbox" in response.content.decode() and mailoutbox == []
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit(client, alice, settings):
+    settings.LOGIN_RATE_LIMIT, settings.TRUSTED_PROXIES = 2, 1
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for _ in range(2):
+        client.post("/accounts/login/", {"username": "mallory", "password": "x"},
+                    HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy)
+    blocked = client.post("/accounts/login/", {"username": "eve", "password": "x"},
+                          HTTP_X_FORWARDED_FOR="203.0.113.9", **proxy)
+    assert blocked.status_code == 429
+    # Another reader behind the same proxy is not locked out; a forged first entry changes nothing.
+    other = client.post("/accounts/login/", {"username": "alice", "password": "correct horse battery"},
+                        HTTP_X_FORWARDED_FOR="203.0.113.9, 198.51.100.7", **proxy)
+    assert other.status_code == 302

@@ -10,7 +10,7 @@ from papertide import throttle
 
 
 def _clients(request: HttpRequest, scope: str) -> list[tuple[str, str]]:
-    clients = [(scope, f"ip:{request.META.get('REMOTE_ADDR', 'unknown')}")]
+    clients = [(scope, f"ip:{throttle.client_address(request)}")]
     name = (request.POST.get("username") or request.POST.get("email") or "").strip().lower()
     if name:
         clients.append((scope, f"name:{name[:150]}"))

@@ -18,7 +18,7 @@ def rate_limit(request: HttpRequest) -> tuple[bool, dict[str, str]]:
     limit, window = settings.API_RATE_LIMIT, settings.API_RATE_WINDOW
     if not limit or request.user.is_authenticated:
         return True, {}
-    counted = throttle.count("api", request.META.get("REMOTE_ADDR", "unknown"), window)
+    counted = throttle.count("api", throttle.client_address(request), window)
     used, reset = counted.used, counted.reset
     headers = {"RateLimit-Limit": str(limit), "RateLimit-Remaining": str(max(0, limit - used)),
                "RateLimit-Reset": str(reset), "RateLimit-Policy": f"{limit};w={window}"}
