@@ -128,6 +128,12 @@ CACHES = {
         "LOCATION": "papertide-pages",
         "OPTIONS": {"MAX_ENTRIES": 300},
     },
+    # Paper cards rendered for anonymous readers, per web process (papertide/web/templatetags/cards.py).
+    "cards": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "papertide-cards",
+        "OPTIONS": {"MAX_ENTRIES": 20_000},  # ~1.5 kB each
+    },
 }
 PAGE_CACHE_SECONDS = conf.env_int("PAGE_CACHE_SECONDS", 30, minimum=0, maximum=3600)
 

@@ -38,9 +38,10 @@ def indexed_demo(django_db_setup, django_db_blocker, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Rate-limit counters live in the cache, which is a directory shared by every test: start empty."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for name in ("default", "pages", "cards"):
+        caches[name].clear()
     yield
 
 

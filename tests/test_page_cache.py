@@ -67,3 +67,14 @@ def test_with_the_cache_off_every_page_is_fresh(client, alice, settings):
     client.get("/")
     actions.upvote(alice, Paper.objects.get())
     assert '<span class="count">1</span>' in client.get("/").content.decode()
+
+
+def test_a_kept_card_links_to_the_login_of_the_page_it_is_on_and_follows_upvotes(client, alice, settings):
+    settings.PAGE_CACHE_SECONDS = 0  # only the card cache
+    day = client.get("/day/2024-11-28/").content.decode()
+    week = client.get("/week/2024-W48/").content.decode()
+    assert 'href="/accounts/login/?next=/day/2024-11-28/"' in day
+    assert 'href="/accounts/login/?next=/week/2024-W48/"' in week
+    actions.upvote(alice, Paper.objects.get())
+    assert '<span class="count">1</span>' in client.get("/day/2024-11-28/").content.decode()
+    assert len(caches["cards"]._cache) >= 2  # the card before and after the upvote
