@@ -52,3 +52,21 @@ def test_a_sender_killed_mid_run_and_run_again_sends_each_digest_at_most_once(tm
     assert items[0] == items[1] == SUBSCRIBERS * 10  # every digest recorded once, with its 10 papers
     assert f"{SUBSCRIBERS - delivered_before - unsettled} sent" in rerun.stdout or delivered_before + int(
         rerun.stdout.split(": ")[1].split(" sent")[0]) + unsettled >= SUBSCRIBERS
+
+
+def test_two_senders_at_once_send_each_digest_once(tmp_path):
+    assert run_papertide(tmp_path, "demo").returncode == 0
+    assert run_papertide(tmp_path, "manage", "shell", "-c", MAKE_SUBSCRIBERS).returncode == 0
+    with SmtpServer() as smtp:
+        command = [sys.executable, "-m", "papertide", "digest", "send", "--period", "daily", "--date", "2024-11-28",
+                   "--no-progress"]
+        env = papertide_env(tmp_path, **smtp.settings(), DIGEST_SEND_RATE="300")
+        senders = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                   for _ in range(2)]
+        outputs = [sender.communicate(timeout=120) for sender in senders]
+        assert [sender.returncode for sender in senders] == [0, 0], outputs
+        per_address = collections.Counter(m["To"] for m in smtp.messages)
+    assert len(per_address) == SUBSCRIBERS and set(per_address.values()) == {1}
+    with sqlite3.connect(tmp_path / "papertide.sqlite3") as db:
+        assert db.execute("SELECT status, COUNT(*) FROM digests_digest GROUP BY status").fetchall() == [
+            ("sent", SUBSCRIBERS)]

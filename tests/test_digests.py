@@ -209,3 +209,4 @@ def test_the_worker_sends_the_daily_digest_when_it_is_due(smtp, demo):
     (mail,) = smtp.to("curious@example.org")  # nothing is listed today, and this reader wants to know
     assert "no new papers" in mail["Subject"]
     assert run_due_jobs(now) == []
+

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from papertide.digests.compose import PaperBlocks, compose, message_key
@@ -56,7 +56,7 @@ class SendReport:
         if self.empty_sent:
             parts.append(f"{self.empty_sent} of them saying there was nothing new")
         if self.already:
-            parts.append(f"{self.already} already done by an earlier run")
+            parts.append(f"{self.already} already done by another run")
         if self.skipped:
             parts.append(f"{sum(self.skipped.values())} skipped (" + ", ".join(
                 f"{kind}: {n}" for kind, n in self.skipped.items()) + ")")
@@ -72,6 +72,15 @@ class SendReport:
 def _record(subscribers: list[Subscriber], period: DigestPeriod, candidates: Candidates, report: SendReport,
             dry_run: bool) -> list[tuple[Subscriber, Digest | None, list[Paper], str]]:
     """Step 1 for a batch: find or create each subscriber's digest for the period."""
+    try:
+        return _record_once(subscribers, period, candidates, report, dry_run)
+    except IntegrityError:  # another sender recorded some of these a moment ago: take theirs
+        log.info("another sender is recording %s too; using its records", period.key)
+        return _record_once(subscribers, period, candidates, report, dry_run)
+
+
+def _record_once(subscribers: list[Subscriber], period: DigestPeriod, candidates: Candidates, report: SendReport,
+                 dry_run: bool) -> list[tuple[Subscriber, Digest | None, list[Paper], str]]:
     existing = {d.subscriber_id: d for d in Digest.objects.filter(subscriber__in=subscribers, period=period.key)}
     sent_before = candidates.already_sent(subscribers)
     chosen = []
