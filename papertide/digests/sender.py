@@ -69,18 +69,37 @@ class SendReport:
         return ", ".join(parts) + f"; {self.seconds:.1f} s"
 
 
+@dataclass
+class Planned:
+    """A digest to hand over: recorded (or, in a dry run, only chosen)."""
+
+    subscriber: Subscriber
+    digest: Digest | None
+    papers: list[Paper]
+    empty_reason: str
+
+
 def _record(subscribers: list[Subscriber], period: DigestPeriod, candidates: Candidates, report: SendReport,
-            dry_run: bool) -> list[tuple[Subscriber, Digest | None, list[Paper], str]]:
+            dry_run: bool) -> list[Planned]:
     """Step 1 for a batch: find or create each subscriber's digest for the period."""
-    try:
-        return _record_once(subscribers, period, candidates, report, dry_run)
-    except IntegrityError:  # another sender recorded some of these a moment ago: take theirs
-        log.info("another sender is recording %s too; using its records", period.key)
-        return _record_once(subscribers, period, candidates, report, dry_run)
+    for attempt in range(2):
+        counted = SendReport(period.key)
+        try:
+            planned = _record_once(subscribers, period, candidates, counted, dry_run)
+        except IntegrityError:  # another sender recorded some of these a moment ago: take theirs
+            if attempt:
+                raise
+            log.info("another sender is recording %s too; using its records", period.key)
+            continue
+        report.already += counted.already
+        report.in_doubt += counted.in_doubt
+        report.skipped.update(counted.skipped)
+        return planned
+    raise AssertionError("unreachable")
 
 
 def _record_once(subscribers: list[Subscriber], period: DigestPeriod, candidates: Candidates, report: SendReport,
-                 dry_run: bool) -> list[tuple[Subscriber, Digest | None, list[Paper], str]]:
+                 dry_run: bool) -> list[Planned]:
     existing = {d.subscriber_id: d for d in Digest.objects.filter(subscriber__in=subscribers, period=period.key)}
     sent_before = candidates.already_sent(subscribers)
     chosen = []
@@ -96,7 +115,7 @@ def _record_once(subscribers: list[Subscriber], period: DigestPeriod, candidates
                         report.in_doubt += 1
                     continue
                 papers = [item.paper for item in digest.items.select_related("paper")]
-                chosen.append((subscriber, digest, papers, digest.empty_reason))
+                chosen.append(Planned(subscriber, digest, papers, digest.empty_reason))
                 continue
             choice = candidates.choose(subscriber, sent_before[subscriber.pk])
             papers, reason = choice.papers, choice.empty_reason
@@ -104,19 +123,18 @@ def _record_once(subscribers: list[Subscriber], period: DigestPeriod, candidates
                 report.skipped[choice.empty_kind] += 1
                 log.debug("no digest for subscriber %s: %s", subscriber.pk, reason)
                 continue
-            chosen.append((subscriber, None, papers, reason))
+            chosen.append(Planned(subscriber, None, papers, reason))
         if dry_run:
             return chosen
         # New digests and their papers in two statements per batch (this is the hot path: bench digest).
-        new = [(n, Digest(subscriber=subscriber, period=period.key, empty_reason=reason))
-               for n, (subscriber, digest, papers, reason) in enumerate(chosen) if digest is None]
-        Digest.objects.bulk_create([digest for _, digest in new])
+        new = [plan for plan in chosen if plan.digest is None]
+        for plan in new:
+            plan.digest = Digest(subscriber=plan.subscriber, period=period.key, empty_reason=plan.empty_reason)
+        Digest.objects.bulk_create([plan.digest for plan in new])
         DigestItem.objects.bulk_create([
-            DigestItem(digest=digest, subscriber=digest.subscriber, paper=paper, position=position)
-            for n, digest in new for position, paper in enumerate(chosen[n][2])
+            DigestItem(digest=plan.digest, subscriber=plan.subscriber, paper=paper, position=position)
+            for plan in new for position, paper in enumerate(plan.papers)
         ], batch_size=2000)
-        for n, digest in new:
-            chosen[n] = (chosen[n][0], digest, chosen[n][2], chosen[n][3])
     return chosen
 
 
@@ -162,16 +180,17 @@ def send_digests(frequency: str, day: dt.date, *, dry_run: bool = False, progres
                 if not batch:
                     break
                 last_pk = batch[-1].pk
-                for subscriber, digest, papers, reason in _record(batch, period, candidates, report, dry_run):
+                for plan in _record(batch, period, candidates, report, dry_run):
                     if dry_run:
-                        titles = "; ".join(p.title[:60] for p in papers[:3])
-                        echo(f"{subscriber.email}: {len(papers)} papers" + (f" ({titles}…)" if papers else f" — {reason}"))
+                        titles = "; ".join(p.title[:60] for p in plan.papers[:3])
+                        echo(f"{plan.subscriber.email}: {len(plan.papers)} papers"
+                             + (f" ({titles}…)" if plan.papers else f" — {plan.empty_reason}"))
                         report.sent += 1
                         continue
                     if interval:
                         time.sleep(max(0.0, next_send - time.monotonic()))
                         next_send = max(next_send + interval, time.monotonic())
-                    _deliver(smtp, subscriber, digest, period, papers, reason, blocks, report)
+                    _deliver(smtp, plan, period, blocks, report)
                 bar.update(len(batch))
     finally:
         if smtp is not None:
@@ -196,10 +215,10 @@ def _set_status(digest: Digest, status: str, *, only_if: str | None = None, **fi
         return cursor.rowcount == 1
 
 
-def _deliver(smtp, subscriber: Subscriber, digest: Digest, period: DigestPeriod, papers: list[Paper], reason: str,
-             blocks: PaperBlocks, report: SendReport) -> None:
+def _deliver(smtp, plan: Planned, period: DigestPeriod, blocks: PaperBlocks, report: SendReport) -> None:
+    subscriber, digest = plan.subscriber, plan.digest
     # Composed before the claim, so that a sender stopping while a digest is "sending" is as rare as can be.
-    message = compose(subscriber, period, papers, reason, blocks, message_key(subscriber, period))
+    message = compose(subscriber, period, plan.papers, plan.empty_reason, blocks, message_key(subscriber, period))
     claimed = _set_status(digest, Digest.Status.SENDING, only_if=Digest.Status.PENDING,
                           claimed_at=timezone.now(), attempts=digest.attempts + 1)
     if not claimed:
@@ -228,7 +247,7 @@ def _deliver(smtp, subscriber: Subscriber, digest: Digest, period: DigestPeriod,
         return
     _set_status(digest, Digest.Status.SENT, sent_at=timezone.now())
     report.sent += 1
-    if not papers:
+    if not plan.papers:
         report.empty_sent += 1
 
 
