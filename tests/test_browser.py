@@ -229,6 +229,30 @@ def test_the_keyboard_reaches_and_presses_the_upvote_button(page):
     page.locator('.card button.upvote[aria-pressed="true"]').first.wait_for()
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_accessibility_violations(browser, site, scheme):
+    """axe-core (the engine behind Lighthouse's accessibility audit): labels, contrast, landmarks, ARIA."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(base_url=site, color_scheme=scheme)
+    page = context.new_page()
+    sign_up(page, f"axe{scheme}")
+    pages = ["/", f"/papers/{MATH_PAPER}/", "/week/2024-W48/", "/month/2024-11/", "/search/?q=diffusion",
+             "/submit/", "/profile/", "/authors/Jia%20yaning/"]
+    found = {}
+    for path in pages:
+        page.goto(path)
+        found[path] = [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]])
+                       for v in Axe().run(page).response["violations"]]
+    context.close()
+    anonymous = browser.new_context(base_url=site, color_scheme=scheme).new_page()
+    for path in ["/", "/accounts/signup/", "/accounts/login/", "/accounts/password-reset/", "/subscribe/"]:
+        anonymous.goto(path)
+        found["anonymous " + path] = [(v["id"], v["impact"]) for v in Axe().run(anonymous).response["violations"]]
+    anonymous.context.close()
+    assert {path: v for path, v in found.items() if v} == {}
+
+
 def test_screenshots_of_the_main_pages(browser, site, page):
     sign_up(page, "jay")
     cookies = page.context.cookies()
