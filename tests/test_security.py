@@ -41,11 +41,21 @@ def test_pages_refer_to_no_other_host_for_scripts_styles_or_fonts(client, evil_p
             assert page[start + len(tag) + 1:].startswith("/static/"), page[start:start + 120]
 
 
+PRODUCTION = {"HTTPS": "true", "ALLOWED_HOSTS": "papers.example.org", "SMTP_HOST": "mail.example.org",
+              "BASE_URL": "https://papers.example.org"}
+
+
 def test_the_production_settings_pass_the_deployment_checks(tmp_path):
-    result = run_papertide(tmp_path, "manage", "check", "--deploy", "--fail-level", "WARNING",
-                           HTTPS="true", ALLOWED_HOSTS="papers.example.org")
+    result = run_papertide(tmp_path, "manage", "check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_deployment_checks_warn_when_mail_cannot_be_delivered(tmp_path):
+    settings = {**PRODUCTION, "SMTP_HOST": "", "BASE_URL": "http://papers.example.org"}
+    result = run_papertide(tmp_path, "manage", "check", "--deploy", **settings)
+    assert "papertide.W001" in result.stderr and "never delivered" in result.stderr
+    assert "papertide.W002" in result.stderr
 
 
 def test_every_form_on_the_site_carries_a_csrf_token(client, alice, evil_paper):
