@@ -54,7 +54,7 @@ def run_digest_benchmark(work: Path, subscribers: int) -> DigestFigures:
         from aiosmtpd.controller import Controller
     except ImportError:
         raise SystemExit("bench digest needs aiosmtpd: pip install -e '.[test]'") from None
-    from papertide.bench.startup import _free_port
+    from papertide.bench.startup import free_port
 
     env = {**os.environ, "PAPERTIDE_DATA_DIR": str(work), "PAPERTIDE_LOG_LEVEL": "WARNING"}
     fresh = not (work / "papertide.sqlite3").exists()
@@ -70,7 +70,7 @@ def run_digest_benchmark(work: Path, subscribers: int) -> DigestFigures:
 
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
     handler = _Counting()
-    port = _free_port()
+    port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
     try:

@@ -179,7 +179,7 @@ def sample_paths(data_dir: Path, count: int = 500) -> dict[str, list[str]]:
 
 def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, seconds: float, workers: int,
                         threads: int, page_cache: bool) -> dict[str, LoadFigures]:
-    from papertide.bench.startup import _free_port
+    from papertide.bench.startup import free_port
 
     env = {**os.environ, "PAPERTIDE_DATA_DIR": str(work), "PAPERTIDE_LOG_LEVEL": "WARNING",
            "PAPERTIDE_PAGE_CACHE_SECONDS": os.environ.get("PAPERTIDE_PAGE_CACHE_SECONDS", "30") if page_cache else "0"}
@@ -187,7 +187,7 @@ def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, second
         subprocess.run([sys.executable, "-c", "from papertide.cli import setup_django; setup_django(migrate=True); "
                         f"from papertide.bench.pages import build_site; build_site({papers}, {days})"],
                        env=env, check=True)
-    port = _free_port()
+    port = free_port()
     log = open(work / "serve.log", "w")
     server = subprocess.Popen([sys.executable, "-m", "papertide", "serve", "--no-demo", "--port", str(port),
                                "--workers", str(workers), "--threads", str(threads)], env=env, stdout=log, stderr=subprocess.STDOUT)

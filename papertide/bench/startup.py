@@ -14,7 +14,8 @@ import urllib.request
 from pathlib import Path
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nothing listens on now (the benchmarks start servers on it)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -22,7 +23,7 @@ def _free_port() -> int:
 
 def seconds_to_first_page(data_dir: Path, timeout: float = 120) -> float:
     """Start `papertide serve`, return the seconds until GET / answers 200, then stop it."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PAPERTIDE_DATA_DIR": str(data_dir)}
     started = time.monotonic()
     server = subprocess.Popen([sys.executable, "-m", "papertide", "serve", "--port", str(port)], env=env,
