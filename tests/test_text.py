@@ -73,3 +73,11 @@ def test_code_links_are_found_in_real_abstract_phrasings(abstract, code_url):
 )
 def test_project_pages_are_recognised(abstract, project_url):
     assert extract_project_url(abstract) == project_url
+
+
+def test_shorten_cuts_at_a_word_and_never_inside_a_short_text():
+    from papertide.papers.text import shorten
+
+    assert shorten("short enough", 20) == "short enough"
+    assert shorten("We derive the frequencies of hot Jupiters, with periods", 30) == "We derive the frequencies of…"
+    assert shorten("x" * 50, 20) == "x" * 20 + "…"  # one long word: cut where the limit is

@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from papertide.digests.models import Subscriber
 from papertide.digests.selection import DigestPeriod, describe_filters
 from papertide.papers.models import Paper
+from papertide.papers.text import shorten
 
 SNIPPET_CHARS = 280
 
@@ -27,9 +28,7 @@ class PaperBlocks:
 
     def get(self, paper: Paper) -> tuple[str, str]:
         if paper.pk not in self._blocks:
-            snippet = paper.abstract if len(paper.abstract) <= SNIPPET_CHARS else (
-                paper.abstract[: paper.abstract.rfind(" ", 0, SNIPPET_CHARS)].rstrip(" ,;:.") + "…")
-            context = {"paper": paper, "snippet": snippet, "url": settings.BASE_URL + paper.get_absolute_url(),
+            context = {"paper": paper, "snippet": shorten(paper.abstract, SNIPPET_CHARS), "url": settings.BASE_URL + paper.get_absolute_url(),
                        "site_name": settings.SITE_NAME,
                        "authors": paper.authors_preview}
             self._blocks[paper.pk] = (render_to_string("digests/emails/_paper.html", context),

@@ -82,20 +82,17 @@ class Planned:
 def _record(subscribers: list[Subscriber], period: DigestPeriod, candidates: Candidates, report: SendReport,
             dry_run: bool) -> list[Planned]:
     """Step 1 for a batch: find or create each subscriber's digest for the period."""
-    for attempt in range(2):
+    counted = SendReport(period.key)  # merged into the report only once the batch is recorded
+    try:
+        planned = _record_once(subscribers, period, candidates, counted, dry_run)
+    except IntegrityError:  # another sender recorded some of these a moment ago: take theirs
+        log.info("another sender is recording %s too; using its records", period.key)
         counted = SendReport(period.key)
-        try:
-            planned = _record_once(subscribers, period, candidates, counted, dry_run)
-        except IntegrityError:  # another sender recorded some of these a moment ago: take theirs
-            if attempt:
-                raise
-            log.info("another sender is recording %s too; using its records", period.key)
-            continue
-        report.already += counted.already
-        report.in_doubt += counted.in_doubt
-        report.skipped.update(counted.skipped)
-        return planned
-    raise AssertionError("unreachable")
+        planned = _record_once(subscribers, period, candidates, counted, dry_run)
+    report.already += counted.already
+    report.in_doubt += counted.in_doubt
+    report.skipped.update(counted.skipped)
+    return planned
 
 
 def _record_once(subscribers: list[Subscriber], period: DigestPeriod, candidates: Candidates, report: SendReport,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -36,8 +37,6 @@ def subscribe(email: str, user=None) -> Subscriber:
 
 def send_message(subscriber: Subscriber, name: str, **context) -> None:
     """One of the short account emails: templates digests/emails/NAME.{subject.txt,txt,html}."""
-    from django.conf import settings
-
     context |= {"subscriber": subscriber, "site_name": settings.SITE_NAME, "base_url": settings.BASE_URL}
     subject = " ".join(render_to_string(f"digests/emails/{name}.subject.txt", context).split())
     message = EmailMultiAlternatives(subject, render_to_string(f"digests/emails/{name}.txt", context),

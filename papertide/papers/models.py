@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from papertide.papers import trending
+from papertide.papers.text import shorten
 
 
 class Source(models.TextChoices):
@@ -81,10 +82,7 @@ class Paper(models.Model):
     @property
     def abstract_preview(self) -> str:
         """The abstract cut at a word near PREVIEW_CHARS, for cards (cheaper than a template filter per card)."""
-        if len(self.abstract) <= PREVIEW_CHARS:
-            return self.abstract
-        cut = self.abstract.rfind(" ", 0, PREVIEW_CHARS)
-        return self.abstract[: cut if cut > PREVIEW_CHARS // 2 else PREVIEW_CHARS].rstrip(" ,;:.") + "…"
+        return shorten(self.abstract, PREVIEW_CHARS)
 
     @property
     def authors_preview(self) -> str:

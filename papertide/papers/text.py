@@ -50,6 +50,14 @@ def decode_tex_accents(text: str) -> str:
     return "".join(part if index % 2 else _decode_text(part) for index, part in enumerate(parts))
 
 
+def shorten(text: str, chars: int) -> str:
+    """The text cut at a word boundary near `chars`, with an ellipsis (for cards and email snippets)."""
+    if len(text) <= chars:
+        return text
+    cut = text.rfind(" ", 0, chars)
+    return text[: cut if cut > chars // 2 else chars].rstrip(" ,;:.") + "…"
+
+
 def collapse_whitespace(text: str | None) -> str:
     """arXiv hard-wraps titles and abstracts; the line breaks carry no meaning."""
     return _WHITESPACE.sub(" ", text or "").strip()
