@@ -78,6 +78,16 @@ def env_float(name: str, default: float, *, minimum: float, maximum: float) -> f
     return number
 
 
+def env_filter(name: str, default: str) -> str:
+    """A category filter (`cs.CV,cs.LG,-hep-*`) in its normal spelling, checked against arXiv's taxonomy."""
+    from papertide.papers.feed_filter import FeedFilter, FilterError
+
+    try:
+        return FeedFilter.parse(env_str(name, default)).terms
+    except FilterError as exc:
+        raise ConfigError(f"{PREFIX}{name}: {exc}") from None
+
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 

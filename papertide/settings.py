@@ -180,6 +180,8 @@ TRENDING_GITHUB_STAR_WEIGHT = conf.env_float("TRENDING_GITHUB_STAR_WEIGHT", 1.0,
 # Site behaviour
 SITE_NAME = conf.env_str("SITE_NAME", "papertide")
 PAPERS_PER_PAGE = conf.env_int("PAPERS_PER_PAGE", 50, minimum=1, maximum=500)
+# What the feeds show a reader who has chosen no filter, e.g. "cs.CV,cs.LG" or "-hep-*" (papers/feed_filter.py).
+FEED_CATEGORIES = conf.env_filter("FEED_CATEGORIES", "")
 
 # Ingestion (docs/ingestion.md)
 ARXIV_CATEGORIES = conf.env_list("CATEGORIES", ["cs.AI", "cs.CL", "cs.CV", "cs.LG"])

@@ -23,7 +23,7 @@ def paper():
 
 def test_an_anonymous_reader_is_asked_to_log_in(client, paper):
     page = client.get("/").content.decode()
-    assert 'href="/accounts/login/?next=/"' in page and "Log in to upvote" in page
+    assert 'action="/papers/2411.17775/upvote/"' in page and 'name="next" value="/"' in page
     response = client.post("/papers/2411.17775/upvote/", {"next": "/day/2024-11-28/"})
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=/day/2024-11-28/")
     assert not Upvote.objects.exists()

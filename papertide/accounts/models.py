@@ -59,3 +59,16 @@ class ApiToken(models.Model):
         if self.revoked_at is None:
             self.revoked_at = timezone.now()
             self.save(update_fields=["revoked_at"])
+
+
+class Preferences(models.Model):
+    """What a logged-in reader chose to keep: the feed filter (anonymous readers keep it in a cookie)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences")
+    feed_filter = models.CharField(max_length=1000, blank=True, help_text="papers/feed_filter.py, as in ?cat=")
+
+    class Meta:
+        verbose_name_plural = "preferences"
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.feed_filter or 'no filter'}"

@@ -1,52 +1,113 @@
-"""Pages rendered for anonymous readers, kept for PAGE_CACHE_SECONDS in each web process.
+"""Pages rendered once for every reader, with what differs between readers laid over them per request.
 
-Rendering a feed of 50 cards costs ~20 ms of CPU in Django's templates; served from here a page costs
-about a millisecond, which is what lets two cores answer 16 concurrent readers within the latency target
-(docs/benchmarks.md). What differs between anonymous readers stays correct: the CSRF token of the page's
-forms is rendered as a placeholder and filled in per request, and the "new" markers are part of the key.
-Logged-in readers always get a fresh page (their upvotes, their messages)."""
+Rendering a feed of 50 cards costs ~20 ms of CPU in Django's templates; served from the cache a page costs
+about a millisecond (docs/benchmarks.md). So feed and paper pages are rendered reader-neutral — every upvote
+button unpressed, no "New" marker, no account links — and kept for PAGE_CACHE_SECONDS in a cache the web
+processes share. Each request then applies a small overlay:
+
+- the CSRF token of the page's forms (rendered as a placeholder);
+- the account links of the header (a marker, filled from `_account.html`);
+- the "New" markers: the cached page remembers when each of its entries was listed, and the reader's visit
+  time (web/visits.py) says which are new — no query;
+- the reader's upvotes: one query for which of the page's papers they upvoted; those buttons alone are
+  rendered again, pressed and with a fresh count.
+
+Anonymous, returning and logged-in readers therefore share one rendering. A page with a message to show
+once (after logging out, say) is rendered for that request alone."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template.loader import render_to_string
+
+from papertide.papers.models import DailyEntry, Paper, Upvote
 
 CSRF_PLACEHOLDER = "papertide-csrf-token-placeholder"
+NEXT_PLACEHOLDER = "papertide-this-page-placeholder"
+ACCOUNT_MARKER = "<!--papertide:account-->"
+NEW_MARKER = "<!--papertide:new:{}-->"
+NEW_BADGE = '<span class="new">New</span> '
 
 
-def _cacheable(request: HttpRequest) -> bool:
-    return (
-        settings.PAGE_CACHE_SECONDS > 0
-        and request.method == "GET"
-        and not request.user.is_authenticated
-        and "messages" not in request.COOKIES  # a message to show once (e.g. after logging out)
-    )
+@dataclass
+class Overlay:
+    """What a shared page needs to know to be made a reader's: its papers, and when its entries were listed."""
+
+    papers: list[int] = field(default_factory=list)
+    listed_at: dict[int, float] = field(default_factory=dict)  # paper id -> timestamp of its daily entry
 
 
-def cache_anonymous_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not _cacheable(request):
-            return view(request, *args, **kwargs)
-        since = getattr(request, "new_since", None)
-        key = f"page:{request.get_full_path()}:{since.timestamp() if since else ''}"
-        cache = caches["pages"]
-        cached = cache.get(key)
-        if cached is not None:
-            body, content_type = cached
-            response = HttpResponse(body, content_type=content_type)
-        else:
+def render_shared(request: HttpRequest, template: str, context: dict, papers: Iterable[Paper] = (),
+                  entries: Iterable[DailyEntry] = ()) -> HttpResponse:
+    """A reader-neutral page of these papers (and daily entries), for a view decorated with @shared_page."""
+    response = render(request, template, {**context, "shared": True})
+    response.overlay = Overlay([paper.pk for paper in papers],
+                               {entry.paper_id: entry.created_at.timestamp() for entry in entries})
+    return response
+
+
+def shared_page(vary: Callable[[HttpRequest], str] | None = None, cache: bool = True):
+    """Serve the view's page (made by `render_shared`) with the reader's overlay, from the shared cache unless
+    `cache` is False (a page only one reader sees). The key is the full path, plus `vary(request)`."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             request.csrf_placeholder = True  # read by web.context_processors.site
-            response = view(request, *args, **kwargs)
-            if response.status_code != 200 or response.streaming:
-                return response
-            cache.set(key, (response.content, response["Content-Type"]), settings.PAGE_CACHE_SECONDS)
-        response.content = response.content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
-        return response
+            cacheable = (cache and settings.PAGE_CACHE_SECONDS > 0 and request.method == "GET"
+                         and "messages" not in request.COOKIES)  # a message to show once is not shared
+            key = f"page:{request.get_full_path()}:{vary(request) if vary else ''}"
+            cached = caches["pages"].get(key) if cacheable else None
+            if cached is not None:
+                body, content_type, overlay = cached
+                response = HttpResponse(content_type=content_type)
+            else:
+                response = view(request, *args, **kwargs)
+                if response.status_code != 200 or response.streaming or not hasattr(response, "overlay"):
+                    return response
+                body, content_type, overlay = response.content.decode(), response["Content-Type"], response.overlay
+                if cacheable:
+                    caches["pages"].set(key, (body, content_type, overlay), settings.PAGE_CACHE_SECONDS)
+            response.content = apply_overlay(request, body, overlay).encode()
+            return response
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+def apply_overlay(request: HttpRequest, body: str, overlay: Overlay) -> str:
+    since = getattr(request, "new_since", None)
+    if since is not None:
+        moment = since.timestamp()
+        for paper_id, listed in overlay.listed_at.items():
+            if listed > moment:
+                body = body.replace(NEW_MARKER.format(paper_id), NEW_BADGE)
+    if request.user.is_authenticated and overlay.papers:
+        mine = set(Upvote.objects.filter(user=request.user, paper_id__in=overlay.papers)
+                   .values_list("paper_id", flat=True))
+        if mine:
+            body = _press_upvotes(request, body, mine)
+    body = body.replace(ACCOUNT_MARKER, render_to_string("papertide/_account.html", request=request), 1)
+    return body.replace(CSRF_PLACEHOLDER, get_token(request))
+
+
+def _press_upvotes(request: HttpRequest, body: str, mine: set[int]) -> str:
+    """Replace the buttons of the papers the reader upvoted with pressed ones (and their current count)."""
+    papers = Paper.objects.filter(pk__in=mine).only("id", "arxiv_id", "upvote_count", "external_upvotes")
+    for paper in papers:
+        start = body.find(f'<div class="votes" id="votes-{paper.pk}">')
+        while start != -1:
+            end = body.index("</div>", start) + len("</div>")
+            pressed = render_to_string("papertide/_upvote.html", {"paper": paper, "my_upvotes": mine}, request)
+            body = body[:start] + pressed.strip() + body[end:]
+            start = body.find(f'<div class="votes" id="votes-{paper.pk}">', start + len(pressed))
+    return body

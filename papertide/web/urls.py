@@ -11,6 +11,7 @@ urlpatterns = [
     path("month/<month:period>/", views.feed, name="month"),
     path("papers/<arxiv_id:arxiv_id>/", views.paper_detail, name="paper"),
     path("papers/<arxiv_id:arxiv_id>/upvote/", views.upvote, name="upvote"),
+    path("filter/", views.remember_filter, name="remember-filter"),
     path("submit/", views.submit, name="submit"),
     path("search/", views.search, name="search"),
     path("authors/<path:name>/", views.author_papers, name="author"),

@@ -11,6 +11,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -19,8 +20,11 @@ from papertide.papers.models import SORTS, DailyEntry, Paper, Upvote
 from papertide.search.service import search as run_search
 from papertide.search.service import similar_papers
 from papertide.web.forms import SubmitForm
-from papertide.web.page_cache import cache_anonymous_page
+from papertide.papers.feed_filter import FeedFilter
+from papertide.web.chips import filter_chips
+from papertide.web.page_cache import render_shared, shared_page
 from papertide.web.periods import Period, calendar_weeks, month_calendar
+from papertide.web.reader_filter import query_string, reader_filter, remember
 
 
 def _my_upvotes(request: HttpRequest, papers: list[Paper]) -> set[int]:
@@ -36,45 +40,72 @@ def latest_day(request: HttpRequest) -> HttpResponse:
     return feed(request, Period.day(day) if day else None)
 
 
-@cache_anonymous_page
+def _filter_key(request: HttpRequest) -> str:
+    return reader_filter(request).cache_key
+
+
+@shared_page(vary=_filter_key)
 def feed(request: HttpRequest, period: Period | dt.date | None) -> HttpResponse:
-    """A day's, week's or month's papers, sorted as the reader chose."""
+    """A day's, week's or month's papers within the reader's filter, sorted as the reader chose."""
     if isinstance(period, dt.date):
         period = Period.day(period)
     entries = DailyEntry.objects
     sort = request.GET.get("sort", "trending")
     if sort not in SORTS:
         sort = "trending"
+    chosen = reader_filter(request)
+    total = 0
     if period is None:
-        listed = entries.none()
+        everything = listed = entries.none()
     else:
-        listed = entries.in_period(period.first, period.last)
-        if not listed.exists():
-            raise Http404(f"No papers were listed in {period.title}.")
+        everything = entries.in_period(period.first, period.last)
+        total = everything.count()
+        if not total:
+            raise Http404(f"No papers were listed for {period.title}.")
+        listed = chosen.filter.apply(everything, paper="paper__") if chosen.filter else everything
     page = Paginator(listed.sorted_by(sort), settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
     DailyEntry.count_recent_upvotes(page.object_list)
-    context = {"period": period, "page": page, "sort": sort, "sorts": SORTS, "new_since": request.new_since,
-               "my_upvotes": _my_upvotes(request, [entry.paper for entry in page])}
+    keep = chosen.link_params
+    context = {"period": period, "page": page, "sort": sort, "sorts": SORTS, "chosen": chosen, "total": total,
+               "same_view": query_string(sort=None if sort == "trending" else sort, **keep),
+               "keep": query_string(**keep)[1:]}
     if period is not None:
         before, after = entries.day_before(period.first), entries.day_after(period.last)
-        shown_day = period.first if period.kind == "day" else listed.latest_day()
+        shown_day = period.first if period.kind == "day" else everything.latest_day()
         weeks = calendar_weeks(Period.month_of(period.first))
         context |= {
             "previous": period.containing(before) if before else None,
             "next": period.containing(after) if after else None,
             "views": [Period.day(shown_day), Period.week_of(shown_day), Period.month_of(shown_day)],
             "calendar": month_calendar(period, entries.in_period(weeks[0][0], weeks[-1][-1]).papers_per_day()),
+            "chips": filter_chips(everything, f"{period.kind}:{period.slug}", chosen.filter, sort),
         }
-    return render(request, "papertide/feed.html", context)
+    return render_shared(request, "papertide/feed.html", context, [e.paper for e in page], page.object_list)
 
 
-@cache_anonymous_page
+@require_POST
+def remember_filter(request: HttpRequest) -> HttpResponse:
+    """Keep the filter of the page the reader is on as theirs ("forget": back to the site's default)."""
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = reverse("home")
+    response = redirect(next_url)
+    if request.POST.get("action") == "forget":
+        remember(request, response, None)
+        messages.info(request, "Your filter is forgotten: the feeds show the site's selection again.")
+    else:
+        chosen, _ = FeedFilter.parse_lenient(request.POST.get("cat", "")[:2000], request.POST.get("code") == "1")
+        remember(request, response, chosen)
+        messages.success(request, f"Remembered: the feeds now show {chosen.describe()} when you come back.")
+    return response
+
+
+@shared_page()
 def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = get_object_or_404(Paper.objects.select_related("daily_entry"), arxiv_id=arxiv_id)
     similar = Paper.objects.in_order(similar_papers(paper.pk, limit=settings.SIMILAR_PAPERS))
-    return render(request, "papertide/paper_detail.html", {
-        "paper": paper, "similar": similar, "my_upvotes": _my_upvotes(request, [paper, *similar]),
-    })
+    return render_shared(request, "papertide/paper_detail.html", {"paper": paper, "similar": similar},
+                         [paper, *similar])
 
 
 @require_POST
@@ -127,19 +158,18 @@ def submit(request: HttpRequest) -> HttpResponse:
     }, status=status)
 
 
+@shared_page()
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     result = run_search(query, limit=settings.PAPERS_PER_PAGE)
     papers = Paper.objects.in_order(result.paper_ids)
-    return render(request, "papertide/search.html", {
-        "query": query, "result": result, "papers": papers, "my_upvotes": _my_upvotes(request, papers),
-    })
+    return render_shared(request, "papertide/search.html", {"query": query, "result": result, "papers": papers},
+                         papers)
 
 
+@shared_page()
 def author_papers(request: HttpRequest, name: str) -> HttpResponse:
     """Every paper by this author (case and accents ignored), newest first."""
     result = run_search(f'author:"{name[:200]}"', limit=500)
     papers = Paper.objects.in_order(result.paper_ids)
-    return render(request, "papertide/author.html", {
-        "name": name, "papers": papers, "my_upvotes": _my_upvotes(request, papers),
-    })
+    return render_shared(request, "papertide/author.html", {"name": name, "papers": papers}, papers)
