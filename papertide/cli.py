@@ -234,25 +234,33 @@ def bench_import(data_dir: Path, records: int) -> None:
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True, help="gunicorn processes.")
 @click.option("--threads", type=click.IntRange(1, 64), default=2, show_default=True, help="Threads per process.")
 @click.option("--no-page-cache", is_flag=True, help="Render every page (PAPERTIDE_PAGE_CACHE_SECONDS=0).")
+@click.option("--readers", default="anonymous,returning,logged-in", show_default=True,
+              help="Kinds of reader, each measured on every mix: anonymous (no cookies), returning (a visit cookie "
+                   "of their own: their own New markers), logged-in (a session of their own, with upvotes).")
 @click.option("--site", "work", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Data directory of the generated site, kept for the next run [default: DATA_DIR/bench-pages-N].")
 def bench_pages(papers: int, days: int, clients: int, seconds: float, workers: int, threads: int,
-                no_page_cache: bool, work: Path | None) -> None:
-    """Feed and paper page latency (p50/p99) and requests/s under concurrent clients, for three mixes of pages."""
+                no_page_cache: bool, readers: str, work: Path | None) -> None:
+    """Feed and paper page latency (p50/p99) and requests/s under concurrent clients: three mixes of pages, each
+    for anonymous, returning and logged-in readers."""
     setup_django()
     from django.conf import settings
 
     from papertide.bench import machine_summary
-    from papertide.bench.pages import run_pages_benchmark
+    from papertide.bench.pages import READERS, run_pages_benchmark
 
+    kinds = tuple(kind.strip() for kind in readers.split(",") if kind.strip())
+    if not kinds or set(kinds) - set(READERS):
+        raise click.BadParameter(f"choose from {', '.join(READERS)}", param_hint="--readers")
     work = work or settings.DATA_DIR / f"bench-pages-{papers}"
     work.mkdir(parents=True, exist_ok=True)
     click.echo(f"Machine: {machine_summary()}")
-    results = run_pages_benchmark(work.resolve(), papers, days, clients, seconds, workers, threads, not no_page_cache)
+    results = run_pages_benchmark(work.resolve(), papers, days, clients, seconds, workers, threads, not no_page_cache,
+                                  kinds)
     click.echo(f"\n{papers:,} papers over {days} weekdays, {workers} gunicorn workers × {threads} threads, "
                f"page cache {'off' if no_page_cache else 'on'}:")
-    for name, figures in results.items():
-        click.echo(f"\n#### {name}\n\n{figures.as_markdown()}")
+    for (name, reader), figures in results.items():
+        click.echo(f"\n#### {name} — {reader} readers\n\n{figures.as_markdown()}")
 
 
 @bench.command("digest")

@@ -122,13 +122,13 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": DATA_DIR / "cache",
     },
-    # Rendered pages for anonymous readers, per web process (papertide/web/page_cache.py).
+    # Rendered pages, shared by every reader and every web process on this machine (papertide/web/page_cache.py).
     "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "papertide-pages",
-        "OPTIONS": {"MAX_ENTRIES": 300},
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": DATA_DIR / "page-cache",
+        "OPTIONS": {"MAX_ENTRIES": 3000},  # ~25 kB each on disk (compressed)
     },
-    # Paper cards rendered for anonymous readers, per web process (papertide/web/templatetags/cards.py).
+    # Paper cards, per web process (papertide/web/templatetags/cards.py): 50 lookups a page want memory, not files.
     "cards": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "papertide-cards",

@@ -9,6 +9,7 @@ from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
 from papertide.demo import load_demo_day
+from papertide.papers.models import Paper
 from tests.conftest import FIXTURES
 from tests.helpers import get, start_server, stop_server, wait_for_http
 
@@ -33,7 +34,7 @@ def test_list_daily_papers_reads_the_day(hub):
     assert first.id and first.title and first.summary
     assert all(author.name for author in first.authors)
     assert first.submitted_at.date() == dt.date(2024, 11, 28)
-    assert isinstance(first.upvotes, int) or first.upvotes is None
+    assert all(paper.upvotes == 0 for paper in papers)  # nobody upvoted yet: 0, not None
 
 
 def test_list_daily_papers_pages_through_the_day(hub):
@@ -81,7 +82,8 @@ def demo(db):
 def test_item_keys_are_those_of_the_real_hf_response(client, demo):
     ours = client.get("/api/daily_papers", {"limit": 20}).json()
     # The 2024 recording plus the keys product.md documents for newer responses.
-    real_item_keys = set().union(*(item.keys() for item in REAL)) | {"githubRepo", "projectPage", "summary"}
+    # And "upvotes", which huggingface_hub reads beside `paper.upvotes` (so that 0 is not taken for missing).
+    real_item_keys = set().union(*(item.keys() for item in REAL)) | {"githubRepo", "projectPage", "summary", "upvotes"}
     real_paper_keys = set().union(*(item["paper"].keys() for item in REAL)) | {"githubRepo", "githubStars", "projectPage"}
     assert all(set(item) <= real_item_keys for item in ours)
     assert all(set(item["paper"]) <= real_paper_keys for item in ours)
@@ -140,3 +142,15 @@ def test_feeds_from_the_running_server_parse_cleanly(hub):
         assert status == 200 and not feed.bozo, (path, feed.get("bozo_exception"))
         assert feed.entries and feed.entries[0].link.startswith(hub.endpoint + "/papers/")
         assert feed.entries[0].published_parsed and feed.entries[0].author
+
+
+def test_the_daily_list_takes_the_feeds_category_filter(client, demo):
+    items = client.get("/api/daily_papers", {"date": "2024-11-28", "cat": "cs.CV,-cs.RO", "limit": 100}).json()
+    wanted = {p.arxiv_id for p in Paper.objects.filter(daily_entry__isnull=False)
+              if "cs.CV" in p.categories and p.primary_category != "cs.RO"}
+    assert items and {item["paper"]["id"] for item in items} <= wanted
+    assert len(items) == min(100, len(wanted))
+    with_code = client.get("/api/daily_papers", {"date": "2024-11-28", "code": "1", "limit": 100}).json()
+    assert with_code and all(item["githubRepo"] for item in with_code)
+    refused = client.get("/api/daily_papers", {"cat": "cs.XX"})
+    assert refused.status_code == 400 and "cs.XX" in refused.json()["error"]

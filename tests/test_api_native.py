@@ -20,6 +20,20 @@ def test_papers_filter_by_day_and_category(client, db):
     assert all(p["announced_on"] == "2024-11-28" for p in page["items"])
 
 
+def test_papers_take_the_feeds_filter(client, db):
+    page = client.get("/api/v1/papers", {"day": "2024-11-28", "cat": "physics,-hep-*", "limit": 200}).json()
+    assert page["items"]
+    for paper in page["items"]:
+        assert not paper["primary_category"].startswith("hep-")
+        assert any(c.split(".")[0] in {"astro-ph", "cond-mat", "physics", "quant-ph", "gr-qc", "nlin", "math-ph",
+                                       "nucl-th", "nucl-ex", "hep-th", "hep-ph", "hep-ex", "hep-lat"}
+                   for c in paper["categories"])
+    with_code = client.get("/api/v1/papers", {"cat": "cs", "code": "true", "limit": 200}).json()["items"]
+    assert with_code and all(p["code_url"] for p in with_code)
+    refused = client.get("/api/v1/papers", {"cat": "cs.XX"})
+    assert refused.status_code == 400 and "cs.XX" in refused.json()["error"]
+
+
 def test_one_paper_has_everything_a_program_needs(client, db):
     paper = client.get("/api/v1/papers/2411.17758").json()
     assert paper["authors"] == ["Kamil Erdayandi", "Mustafa Asan Mustafa"]

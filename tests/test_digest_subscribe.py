@@ -84,6 +84,18 @@ def test_preferences_are_changed_through_the_signed_link(client, confirmed):
     assert client.post(url, {"frequency": "hourly", "max_papers": "5", "min_score": "0"}).status_code == 400
 
 
+def test_an_unknown_category_is_refused_with_its_name(client, confirmed):
+    url = f"/digests/{confirmed.token('manage')}/"
+    response = client.post(url, {"frequency": "daily", "categories": "cs.CL cs.XX", "max_papers": "5", "min_score": "0"})
+    assert response.status_code == 400 and "“cs.XX” is not an arXiv category" in response.content.decode()
+    confirmed.refresh_from_db()
+    assert confirmed.categories == []
+    client.post(url, {"frequency": "daily", "categories": "CS.cl, -hep-*", "with_code": "on", "max_papers": "5",
+                      "min_score": "0"})
+    confirmed.refresh_from_db()
+    assert (confirmed.categories, confirmed.with_code) == (["cs.CL", "-hep-*"], True)
+
+
 def test_one_click_unsubscribe_works_without_a_session_or_csrf_token(confirmed):
     mail_client = Client(enforce_csrf_checks=True)
     response = mail_client.post(f"/digests/{confirmed.token('manage')}/unsubscribe/",

@@ -10,7 +10,7 @@ from django.test import Client
 from papertide.demo import load_demo_day
 from papertide.digests.models import Digest, DigestItem, Subscriber
 from papertide.digests.sender import send_digests
-from papertide.papers.models import DailyEntry
+from papertide.papers.models import DailyEntry, Paper
 from tests.smtp import SmtpServer
 
 pytestmark = pytest.mark.django_db
@@ -82,6 +82,17 @@ def test_filters_choose_the_papers(smtp, demo):
     assert len(papers) == 3 and mail["Subject"].startswith("papertide: 3 trending papers")
     for paper in papers:
         assert "cs.CL" in paper.categories and "language model" in (paper.title + paper.abstract).lower()
+
+
+def test_the_feeds_filter_chooses_the_papers_of_a_digest(smtp, demo):
+    subscriber("physics@example.org", categories=["physics", "-hep-*", "-astro-ph"], max_papers=50)
+    subscriber("code@example.org", categories=["cs"], with_code=True, max_papers=50)
+    send()
+    physics = Paper.objects.filter(pk__in=DigestItem.objects.filter(subscriber__email="physics@example.org").values("paper"))
+    assert physics.count() == 50
+    assert not any(p.primary_category.startswith(("hep-", "astro-ph")) for p in physics)
+    with_code = Paper.objects.filter(pk__in=DigestItem.objects.filter(subscriber__email="code@example.org").values("paper"))
+    assert with_code and all(p.code_url and any(c.startswith("cs.") for c in p.categories) for p in with_code)
 
 
 def test_a_re_run_sends_nothing_twice(smtp, demo):

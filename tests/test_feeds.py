@@ -17,7 +17,7 @@ def parsed(client, url):
 @pytest.mark.parametrize("kind", ["rss", "atom"])
 def test_the_daily_feed_lists_the_days_papers(client, db, kind):
     feed = parsed(client, f"/feeds/daily.{kind}")
-    assert len(feed.entries) == 100
+    assert len(feed.entries) == 935  # the whole day, not a first hundred
     entry = feed.entries[0]
     assert entry.title and entry.summary
     assert entry.link.startswith("http://testserver/papers/")
@@ -61,3 +61,23 @@ def test_pages_advertise_their_feeds(client, db):
     assert "/feeds/category/astro-ph.GA.rss" in paper
     search = client.get("/search/?q=dark+matter").content.decode()
     assert "/feeds/search.rss?q=dark%20matter" in search
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom"])
+def test_the_daily_feed_takes_the_feeds_filter(client, db, kind):
+    feed = parsed(client, f"/feeds/daily.{kind}?cat=cs.CV,cs.LG,-cs.RO&code=1")
+    assert 0 < len(feed.entries) < 100
+    for entry in feed.entries:
+        terms = [t.term for t in entry.tags]
+        assert {"cs.CV", "cs.LG"} & set(terms) and terms[0] != "cs.RO"
+    assert "cs.CV or cs.LG; not cs.RO; with code" in feed.feed.title
+
+
+def test_the_trending_feed_takes_the_feeds_filter(client, db):
+    feed = parsed(client, "/feeds/trending.rss?cat=math")
+    assert feed.entries and all(any(t.term.startswith("math") for t in e.tags) for e in feed.entries)
+
+
+def test_a_feed_with_an_unknown_category_says_which(client, db):
+    response = client.get("/feeds/daily.rss?cat=cs.XX")
+    assert response.status_code == 400 and "cs.XX" in response.content.decode()

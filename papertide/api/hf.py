@@ -17,6 +17,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from papertide.api.errors import ApiError, api_view
+from papertide.papers.feed_filter import FeedFilter, FilterError
 from papertide.papers.models import DailyEntry, Paper
 from papertide.search.service import search as run_search
 
@@ -64,6 +65,8 @@ def item_json(paper: Paper, entry: DailyEntry | None) -> dict:
         "summary": paper.abstract,
         "thumbnail": "",  # no thumbnails: a page of papertide never loads anything from elsewhere
         "numComments": 0,
+        # huggingface_hub reads `paper.upvotes or upvotes`: without this a count of 0 would reach it as None.
+        "upvotes": paper.total_upvotes,
     }
     submitter = entry and (entry.submitted_by.get_username() if entry.submitted_by else entry.submitter_name)
     if submitter:
@@ -114,6 +117,14 @@ def _period(request: HttpRequest) -> tuple[dt.date, dt.date] | None:
         raise ApiError(f"{name} must look like {example}, got {value[:40]!r}") from None
 
 
+def request_filter(request: HttpRequest) -> FeedFilter:
+    """papertide's own extension: `cat=cs.CV,-hep-*` and `code=1`, as on the feed pages (papers/feed_filter.py)."""
+    try:
+        return FeedFilter.parse(request.GET.get("cat", "")[:2000], has_code=request.GET.get("code") == "1")
+    except FilterError as exc:
+        raise ApiError(f"cat: {exc}") from None
+
+
 def _entries(request: HttpRequest) -> QuerySet[DailyEntry]:
     entries = DailyEntry.objects.visible()
     period = _period(request)
@@ -122,7 +133,7 @@ def _entries(request: HttpRequest) -> QuerySet[DailyEntry]:
         period = (latest, latest) if latest else None
     if period is None:
         return entries.none()
-    entries = entries.filter(day__range=period)
+    entries = request_filter(request).apply(entries.filter(day__range=period), paper="paper__")
     submitter = request.GET.get("submitter")
     if submitter:
         entries = entries.filter(submitted_by__username=submitter) | entries.filter(submitter_name=submitter)

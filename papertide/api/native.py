@@ -16,6 +16,7 @@ from ninja.security import HttpBearer
 
 from papertide.accounts.models import ApiToken
 from papertide.api.errors import ApiError, json_error
+from papertide.papers.feed_filter import FeedFilter, FilterError
 from papertide.papers.actions import SubmissionRefused, remove_upvote, submit_paper, upvote
 from papertide.papers.models import DailyEntry, Paper
 from papertide.search.service import search as run_search
@@ -141,7 +142,11 @@ def _after(cursor: str) -> int:
 def list_papers(
     request: HttpRequest,
     day: dt.date | None = Query(None, description="Only papers on this day's list"),
-    category: str | None = Query(None, max_length=40, description="Only papers in this category, e.g. cs.CV"),
+    category: str | None = Query(None, max_length=40, description="Only papers in this category or archive, e.g. cs.CV"),
+    cat: str | None = Query(None, max_length=2000, description="A filter as on the feed pages: cs.CV,cs.LG (either), "
+                                                                 "cs (an archive), physics (a group), hep-* (a prefix), "
+                                                                 "-hep-* (not in)"),
+    code: bool = Query(False, description="Only papers with a code repository"),
     cursor: str | None = Query(None, max_length=64, description="next_cursor of the previous page"),
     limit: int = Query(50, ge=1, le=200),
 ):
@@ -149,8 +154,11 @@ def list_papers(
     papers = Paper.objects.order_by("-id")
     if day:
         papers = papers.filter(daily_entry__day=day, daily_entry__hidden=False)
-    if category:
-        papers = papers.filter(categories__icontains=f'"{category}"')
+    try:
+        chosen = FeedFilter.parse(f"{category or ''} {cat or ''}", has_code=code)
+    except FilterError as exc:
+        raise ApiError(f"cat: {exc}") from None
+    papers = chosen.apply(papers)
     if cursor:
         papers = papers.filter(id__lt=_after(cursor))
     page = list(papers[: limit + 1])

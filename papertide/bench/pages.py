@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 
 PAGE_KINDS = ("latest day", "day", "week", "paper")
+READERS = ("anonymous", "returning", "logged-in")
+BENCH_READERS = 16  # logged-in readers of the benchmark, one per client
 
 
 def build_site(papers: int, days: int, seed: int = 11) -> None:
@@ -109,8 +111,10 @@ class LoadFigures:
         return "\n".join(lines) + f"\n\n{self.clients} concurrent clients for {self.seconds:.0f} s; {self.errors} errors."
 
 
-def run_load(base_port: int, paths: dict[str, list[str]], clients: int, seconds: float, warmup: float) -> LoadFigures:
-    """Closed loop: each client sends its next request as soon as the previous answer is read."""
+def run_load(base_port: int, paths: dict[str, list[str]], clients: int, seconds: float, warmup: float,
+             cookies: list[str] | None = None) -> LoadFigures:
+    """Closed loop: each client sends its next request as soon as the previous answer is read, with its own
+    Cookie header (`cookies[n]`) when given."""
     figures = LoadFigures(clients, seconds, {kind: [] for kind in paths})
     lock = threading.Lock()
     start_at = time.monotonic() + warmup
@@ -120,12 +124,13 @@ def run_load(base_port: int, paths: dict[str, list[str]], clients: int, seconds:
         rng = random.Random(seed)
         connection = http.client.HTTPConnection("127.0.0.1", base_port, timeout=30)
         kinds = list(paths)
+        headers = {"Cookie": cookies[seed % len(cookies)]} if cookies else {}
         while (now := time.monotonic()) < stop_at:
             kind = rng.choice(kinds)
             path = rng.choice(paths[kind])
             began = time.perf_counter()
             try:
-                connection.request("GET", path)
+                connection.request("GET", path, headers=headers)
                 response = connection.getresponse()
                 response.read()
                 ok = response.status == 200
@@ -177,8 +182,47 @@ def sample_paths(data_dir: Path, count: int = 500) -> dict[str, list[str]]:
     }
 
 
+def make_readers(count: int = BENCH_READERS, upvotes_each: int = 5, seed: int = 5) -> list[str]:
+    """Log in `count` of the site's readers (a session each, as the log-in page makes) after each upvoted a few
+    papers of the latest day, the ones readers see first; print their session keys. Run in the site's Django."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from papertide.papers import actions
+    from papertide.papers.models import DailyEntry
+
+    rng = random.Random(seed)
+    latest = list(DailyEntry.objects.on_day(DailyEntry.objects.latest_day()).trending()[:150])
+    keys = []
+    for user in get_user_model().objects.order_by("pk")[:count]:
+        for entry in rng.sample(latest, upvotes_each):
+            actions.upvote(user, entry.paper)
+        session = SessionStore()
+        session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+                        HASH_SESSION_KEY: user.get_session_auth_hash()})
+        session.create()
+        keys.append(session.session_key)
+    print(" ".join(keys))
+    return keys
+
+
+def reader_cookies(kind: str, session_keys: list[str], clients: int, seed: int = 3) -> list[str] | None:
+    """Each client's cookies: none (anonymous); a visit started at its own time, so each sees its own "New"
+    markers (returning); the same and a session of its own reader (logged-in)."""
+    if kind == "anonymous":
+        return None
+    rng = random.Random(seed)
+    now = time.time()
+    cookies = []
+    for n in range(clients):
+        visit = f"pt_seen={now - 60:.0f}; pt_since={now - rng.uniform(3600, 30 * 86400):.0f}"
+        cookies.append(visit + (f"; sessionid={session_keys[n % len(session_keys)]}" if kind == "logged-in" else ""))
+    return cookies
+
+
 def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, seconds: float, workers: int,
-                        threads: int, page_cache: bool) -> dict[str, LoadFigures]:
+                        threads: int, page_cache: bool, readers: tuple[str, ...] = READERS
+                        ) -> dict[tuple[str, str], LoadFigures]:
     from papertide.bench.startup import free_port
 
     env = {**os.environ, "PAPERTIDE_DATA_DIR": str(work), "PAPERTIDE_LOG_LEVEL": "WARNING",
@@ -187,6 +231,12 @@ def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, second
         subprocess.run([sys.executable, "-c", "from papertide.cli import setup_django; setup_django(migrate=True); "
                         f"from papertide.bench.pages import build_site; build_site({papers}, {days})"],
                        env=env, check=True)
+    session_keys = []
+    if "logged-in" in readers:
+        made = subprocess.run([sys.executable, "-c", "from papertide.cli import setup_django; setup_django(); "
+                               "from papertide.bench.pages import make_readers; make_readers()"],
+                              env=env, check=True, capture_output=True, text=True)
+        session_keys = made.stdout.split()
     port = free_port()
     log = open(work / "serve.log", "w")
     server = subprocess.Popen([sys.executable, "-m", "papertide", "serve", "--no-demo", "--port", str(port),
@@ -204,7 +254,9 @@ def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, second
             if time.monotonic() > deadline:
                 raise TimeoutError(f"papertide serve did not answer; see {work / 'serve.log'}")
             time.sleep(0.2)
-        return {name: run_load(port, paths, clients, seconds, warmup=3) for name, paths in scenarios(work).items()}
+        return {(name, reader): run_load(port, paths, clients, seconds, warmup=3,
+                                         cookies=reader_cookies(reader, session_keys, clients))
+                for name, paths in scenarios(work).items() for reader in readers}
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -1,6 +1,7 @@
 from django import forms
 
 from papertide.digests.models import Frequency, Subscriber
+from papertide.papers.feed_filter import FeedFilter, FilterError
 
 
 class SubscribeForm(forms.Form):
@@ -9,7 +10,8 @@ class SubscribeForm(forms.Form):
 
 class PreferencesForm(forms.ModelForm):
     categories = forms.CharField(
-        required=False, help_text="arXiv categories separated by spaces or commas, e.g. cs.CL cs.LG; empty for all",
+        required=False, help_text="arXiv categories, archives or groups separated by spaces or commas, as on the feeds: "
+                                  "cs.CL cs.LG (either), cs (a whole archive), -hep-* (not these); empty for all",
     )
     keywords = forms.CharField(
         required=False, help_text="A paper must mention at least one of these words in its title or abstract; "
@@ -18,11 +20,12 @@ class PreferencesForm(forms.ModelForm):
 
     class Meta:
         model = Subscriber
-        fields = ["frequency", "categories", "keywords", "min_score", "max_papers", "send_empty"]
+        fields = ["frequency", "categories", "with_code", "keywords", "min_score", "max_papers", "send_empty"]
         labels = {
             "min_score": "Minimum upvotes",
             "max_papers": "Papers per digest",
             "send_empty": "When there is nothing new, send a short email saying why",
+            "with_code": "Only papers with a code repository",
         }
         widgets = {"frequency": forms.RadioSelect(choices=Frequency.choices)}
 
@@ -33,7 +36,11 @@ class PreferencesForm(forms.ModelForm):
         self.fields["max_papers"].widget.attrs.update(min=1, max=50)
 
     def clean_categories(self) -> list[str]:
-        return sorted({c for c in self.cleaned_data["categories"].replace(",", " ").split() if c})[:50]
+        try:
+            chosen = FeedFilter.parse(self.cleaned_data["categories"])
+        except FilterError as exc:
+            raise forms.ValidationError(f"{exc}.") from None
+        return chosen.terms.split(",") if chosen else []
 
     def clean_keywords(self) -> list[str]:
         return [k.strip() for k in self.cleaned_data["keywords"].split(",") if k.strip()][:50]

@@ -9,6 +9,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from papertide.papers.feed_filter import FeedFilter
+
 SIGNING_SALT = "papertide.digests"
 
 
@@ -28,7 +30,9 @@ class Subscriber(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="subscriptions")
     frequency = models.CharField(max_length=10, choices=Frequency.choices, default=Frequency.DAILY)
+    # Terms of a feed filter (papers/feed_filter.py): categories, archives, groups, prefixes; "-" excludes.
     categories = models.JSONField(default=list, blank=True, help_text="arXiv categories; empty: all")
+    with_code = models.BooleanField(default=False, help_text="Only papers with a code repository")
     keywords = models.JSONField(default=list, blank=True, help_text="Words of which a paper must contain one")
     min_score = models.PositiveIntegerField(default=0, help_text="Upvotes a paper needs")
     max_papers = models.PositiveIntegerField(default=10)
@@ -47,6 +51,10 @@ class Subscriber(models.Model):
     @property
     def is_receiving(self) -> bool:
         return bool(self.confirmed_at and not self.unsubscribed_at and not self.bouncing_since)
+
+    @property
+    def feed_filter(self) -> FeedFilter:
+        return FeedFilter.parse_lenient(" ".join(self.categories), self.with_code)[0]
 
     def token(self, purpose: str) -> str:
         """A signed token naming this subscriber and what it may do ("confirm", "manage")."""

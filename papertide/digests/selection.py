@@ -63,13 +63,13 @@ class Candidates:
 
     def matching(self, subscriber: Subscriber) -> list[Paper]:
         """The period's papers within the subscriber's filters, trending first."""
-        key = (tuple(sorted(subscriber.categories)), tuple(sorted(subscriber.keywords)), subscriber.min_score)
+        chosen = subscriber.feed_filter
+        key = (chosen, tuple(sorted(subscriber.keywords)), subscriber.min_score)
         if key not in self._matching:
-            categories = set(subscriber.categories)
             keywords = [k.lower() for k in subscriber.keywords]
             self._matching[key] = [
                 c.paper for c in self.items
-                if (not categories or categories.intersection(c.paper.categories))
+                if (not chosen or chosen.matches(c.paper.categories, c.paper.primary_category, c.paper.code_url))
                 and (not keywords or any(k in c.searchable for k in keywords))
                 and c.paper.total_upvotes >= subscriber.min_score
             ]
@@ -102,8 +102,8 @@ class Candidates:
 
 def describe_filters(subscriber: Subscriber) -> str:
     parts = []
-    if subscriber.categories:
-        parts.append("categories " + ", ".join(subscriber.categories))
+    if subscriber.feed_filter:
+        parts.append(subscriber.feed_filter.describe())
     if subscriber.keywords:
         parts.append("keywords " + ", ".join(subscriber.keywords))
     if subscriber.min_score:

@@ -1,4 +1,7 @@
-"""RSS 2.0 and Atom feeds of papers: the daily list, trending, a search, an author, a category."""
+"""RSS 2.0 and Atom feeds of papers: the daily list, trending, a search, an author, a category.
+
+The daily and trending feeds take the feed pages' filter (`?cat=cs.CV,-hep-*&code=1`, papers/feed_filter.py);
+a feed reader sends no cookies, so only what is in the address applies."""
 
 from __future__ import annotations
 
@@ -6,10 +9,11 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from papertide.papers.feed_filter import FeedFilter, FilterError
 from papertide.papers.models import DailyEntry, Paper
 from papertide.search.service import search
 
@@ -52,35 +56,53 @@ class PaperFeed(Feed):
         return f"{settings.SITE_NAME}: {what}"
 
 
-class DailyFeed(PaperFeed):
-    def title(self) -> str:
-        return self.site_title("daily papers")
+class FilteredFeed(PaperFeed):
+    """A feed of daily-list entries within the filter of its address."""
 
-    description = "The papers of the latest day, most upvoted first."
+    def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except FilterError as exc:
+            return HttpResponseBadRequest(f"{exc}\n", content_type="text/plain; charset=utf-8")
+
+    def get_object(self, request: HttpRequest) -> FeedFilter:
+        return FeedFilter.parse(request.GET.get("cat", "")[:2000], has_code=request.GET.get("code") == "1")
+
+    def named(self, what: str, chosen: FeedFilter) -> str:
+        return self.site_title(what + (f" ({chosen.describe()})" if chosen else ""))
+
+
+class DailyFeed(FilteredFeed):
+    def title(self, chosen: FeedFilter) -> str:
+        return self.named("daily papers", chosen)
+
+    description = "Every paper of the latest day, most upvoted first."
 
     def link(self) -> str:
         return reverse("home")
 
-    def items(self) -> list[Paper]:
+    def items(self, chosen: FeedFilter) -> list[Paper]:
         day = DailyEntry.objects.latest_day()
-        return [e.paper for e in DailyEntry.objects.on_day(day).most_upvoted()[:FEED_SIZE]] if day else []
+        if not day:
+            return []
+        return [e.paper for e in chosen.apply(DailyEntry.objects.on_day(day), paper="paper__").most_upvoted()]
 
 
-class TrendingFeed(PaperFeed):
-    def title(self) -> str:
-        return self.site_title("trending papers")
+class TrendingFeed(FilteredFeed):
+    def title(self, chosen: FeedFilter) -> str:
+        return self.named("trending papers", chosen)
 
     description = f"The trending papers of the last {TRENDING_DAYS} days (upvotes that fade with time)."
 
     def link(self) -> str:
         return reverse("home")
 
-    def items(self) -> list[Paper]:
+    def items(self, chosen: FeedFilter) -> list[Paper]:
         latest = DailyEntry.objects.latest_day()
         if not latest:
             return []
         recent = DailyEntry.objects.visible().filter(day__gt=latest - dt.timedelta(days=TRENDING_DAYS))
-        return [e.paper for e in recent.trending()[:FEED_SIZE]]
+        return [e.paper for e in chosen.apply(recent, paper="paper__").trending()[:FEED_SIZE]]
 
 
 class SearchFeed(PaperFeed):

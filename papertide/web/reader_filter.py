@@ -31,6 +31,11 @@ class ReaderFilter:
         return {"cat": self.filter.terms, **({"code": "1"} if self.filter.has_code else {})}
 
     @property
+    def feed_query(self) -> str:
+        """The query string that gives the RSS/Atom feeds this filter (feed readers send no cookies)."""
+        return query_string(cat=self.filter.terms, code="1" if self.filter.has_code else None)
+
+    @property
     def cache_key(self) -> str:
         return f"{self.source}:{self.filter.to_param()}"
 
