@@ -78,14 +78,13 @@ def serve(host: str | None, port: int | None, workers: int | None, threads: int,
 
         click.echo(f"Indexing new papers in the background (log: {settings.DATA_DIR / 'index.log'}).")
         index_in_background()
-    # Worker processes are forked from this one; each must open its own database connection.
+    host, port = host or settings.SERVE_HOST, port or settings.SERVE_PORT
+    if not settings.BASE_URL_GIVEN:  # links in emails sent by the site point where it listens (--port included)
+        reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        settings.BASE_URL = f"http://[{reachable}]:{port}" if ":" in reachable else f"http://{reachable}:{port}"
+    # Worker processes are forked from this one (and keep these settings); each opens its own database connection.
     connections.close_all()
-    run_server(
-        host=host or settings.SERVE_HOST,
-        port=port or settings.SERVE_PORT,
-        workers=workers or settings.SERVE_WORKERS,
-        threads=threads,
-    )
+    run_server(host=host, port=port, workers=workers or settings.SERVE_WORKERS, threads=threads)
 
 
 def _load_demo() -> None:

@@ -47,6 +47,11 @@ def _raw(name: str) -> object | None:
     return _file_values(data_dir()).get(name)
 
 
+def is_set(name: str) -> bool:
+    """Whether the operator gave this setting (in the environment or the config file)."""
+    return _raw(name) is not None
+
+
 def env_str(name: str, default: str) -> str:
     value = _raw(name)
     return default if value is None else str(value)

@@ -165,8 +165,10 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = DATA_DIR / "outbox"
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = conf.env_str("FROM_EMAIL", "papertide <papertide@localhost>")
-# Where the site is reached from outside: links in emails are built on it.
+# Where the site is reached from outside: links in emails are built on it. Without it, `papertide serve`
+# uses the address it listens on (its --host and --port), see cli.serve.
 BASE_URL = conf.env_str("BASE_URL", f"http://{SERVE_HOST}:{SERVE_PORT}").rstrip("/")
+BASE_URL_GIVEN = conf.is_set("BASE_URL")
 
 # Submissions
 SUBMISSION_MAX_AGE_DAYS = conf.env_int("SUBMISSION_MAX_AGE_DAYS", 14, minimum=0)

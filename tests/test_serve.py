@@ -1,6 +1,10 @@
 """`papertide serve` end to end: a real server process on a free port, real HTTP."""
 
+import http.cookiejar
+import re
 import time
+import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -67,3 +71,17 @@ def test_first_run_indexes_the_demo_day_in_the_background(server):
     assert "ranked by meaning and words" in page
     first_card = page[page.index('class="card"'):]
     assert "Textured Gaussians for Enhanced 3D Scene Appearance Modeling" in first_card[:1500]
+
+
+def test_emailed_links_point_to_the_port_serve_was_given(server):
+    """`papertide serve --port N` (README's own example) mails links to port N, not to PAPERTIDE_PORT's 8000."""
+    _, base, data_dir = server
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    home = browser.open(base + "/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', home)[1]
+    form = urllib.parse.urlencode({"email": "erin@example.org", "csrfmiddlewaretoken": token}).encode()
+    browser.open(urllib.request.Request(base + "/subscribe/", data=form, headers={"Referer": base + "/"})).read()
+    [mail] = (data_dir / "outbox").glob("*.log")
+    links = re.findall(r"http://\S+/subscribe/confirm/\S+/", mail.read_text())
+    assert links and all(link.startswith(base + "/") for link in links)

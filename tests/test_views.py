@@ -94,6 +94,20 @@ def test_the_paper_page_links_code(client, demo_day):
     assert 'href="https://github.com/itsmag11/Omegance"' in page
 
 
+def test_addresses_in_an_abstract_are_links_that_pass_nothing_on(client, demo_day):
+    page = client.get("/papers/2411.17769/").content.decode()
+    abstract = page[page.index('class="abstract-full"'):]
+    abstract = abstract[:abstract.index("</p>")]
+    assert '<a href="https://github.com/itsmag11/Omegance" rel="nofollow noopener">' in abstract
+
+
+def test_bibtex_keys_are_plain_ascii(client, demo_day):
+    page = client.get("/papers/2411.17775/").content.decode()  # Václav Vavryčuk
+    assert "@misc{vavrycuk2024what," in page
+    assert Paper(arxiv_id="2401.00001", title="Ørsted's Æther", authors=["Łukasz Søberg"]).bibtex().startswith(
+        "@misc{soberg2024aether,")
+
+
 def test_an_unknown_paper_is_not_found(client, demo_day):
     response = client.get("/papers/9999.99999/")
     assert response.status_code == 404

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from papertide.papers import trending
-from papertide.papers.text import shorten
+from papertide.papers.text import ascii_letters, shorten
 
 
 class Source(models.TextChoices):
@@ -121,10 +121,10 @@ class Paper(models.Model):
 
     def bibtex(self) -> str:
         """A BibTeX entry in arXiv's own style (@misc with eprint, archivePrefix, primaryClass)."""
-        first_author = (self.authors[0].split()[-1] if self.authors else "anonymous").lower()
+        first_author = ascii_letters(self.authors[0].split()[-1] if self.authors else "anonymous").lower()
         year = self.year
-        first_word = next((w.lower() for w in self.title.split() if w.isalpha() and len(w) > 3), "paper")
-        key = "".join(ch for ch in f"{first_author}{year}{first_word}" if ch.isalnum())
+        first_word = next((ascii_letters(w).lower() for w in self.title.split() if w.isalpha() and len(w) > 3), "paper")
+        key = "".join(ch for ch in f"{first_author}{year}{first_word}" if ch.isascii() and ch.isalnum())
         fields = [
             ("title", "{" + self.title + "}"),
             ("author", " and ".join(self.authors)),

@@ -58,6 +58,17 @@ def shorten(text: str, chars: int) -> str:
     return text[: cut if cut > chars // 2 else chars].rstrip(" ,;:.") + "…"
 
 
+# Letters that Unicode does not decompose into an ASCII letter and a mark.
+_ASCII_LETTERS = str.maketrans({"ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe",
+                                "Œ": "OE", "đ": "d", "Đ": "D", "ð": "d", "þ": "th", "ı": "i"})
+
+
+def ascii_letters(text: str) -> str:
+    """Vavryčuk → Vavrycuk, Søren → Soren: names as BibTeX keys and plain-ASCII tools expect them."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_ASCII_LETTERS))
+    return decomposed.encode("ascii", "ignore").decode()
+
+
 def collapse_whitespace(text: str | None) -> str:
     """arXiv hard-wraps titles and abstracts; the line breaks carry no meaning."""
     return _WHITESPACE.sub(" ", text or "").strip()

@@ -104,8 +104,7 @@ def remember_filter(request: HttpRequest) -> HttpResponse:
 def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = get_object_or_404(Paper.objects.select_related("daily_entry"), arxiv_id=arxiv_id)
     similar = Paper.objects.in_order(similar_papers(paper.pk, limit=settings.SIMILAR_PAPERS))
-    return render_shared(request, "papertide/paper_detail.html", {"paper": paper, "similar": similar},
-                         [paper, *similar])
+    return render_shared(request, "papertide/paper_detail.html", {"paper": paper, "similar": similar}, [paper])
 
 
 @require_POST
