@@ -238,8 +238,10 @@ def bench_import(data_dir: Path, records: int) -> None:
                    "of their own: their own New markers), logged-in (a session of their own, with upvotes).")
 @click.option("--site", "work", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Data directory of the generated site, kept for the next run [default: DATA_DIR/bench-pages-N].")
+@click.option("--server-source", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="Serve the site from this checkout of papertide instead (to compare before and after a change).")
 def bench_pages(papers: int, days: int, clients: int, seconds: float, workers: int, threads: int,
-                no_page_cache: bool, readers: str, work: Path | None) -> None:
+                no_page_cache: bool, readers: str, work: Path | None, server_source: Path | None) -> None:
     """Feed and paper page latency (p50/p99) and requests/s under concurrent clients: three mixes of pages, each
     for anonymous, returning and logged-in readers."""
     setup_django()
@@ -255,7 +257,7 @@ def bench_pages(papers: int, days: int, clients: int, seconds: float, workers: i
     work.mkdir(parents=True, exist_ok=True)
     click.echo(f"Machine: {machine_summary()}")
     results = run_pages_benchmark(work.resolve(), papers, days, clients, seconds, workers, threads, not no_page_cache,
-                                  kinds)
+                                  kinds, server_source)
     click.echo(f"\n{papers:,} papers over {days} weekdays, {workers} gunicorn workers × {threads} threads, "
                f"page cache {'off' if no_page_cache else 'on'}:")
     for (name, reader), figures in results.items():

@@ -57,7 +57,7 @@ def test_the_feed_page_runs_a_fixed_number_of_queries(client, demo_day, alice, l
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/").status_code == 200
     # The same for 1 card or 50: no query per card. A reader adds their session, account, filter and upvotes.
-    assert len(queries) <= 10 + 4 * logged_in
+    assert len(queries) <= 12 + 4 * logged_in
 
 
 def test_a_day_page_links_to_its_neighbours(client):
@@ -69,8 +69,22 @@ def test_a_day_page_links_to_its_neighbours(client):
     assert "Paper 1" in page and "Paper 0" not in page
 
 
+def test_the_calendar_leads_to_the_nearest_months_with_papers(client):
+    for n, day in enumerate([dt.date(2024, 8, 1), dt.date(2024, 11, 28), dt.date(2025, 2, 3)]):
+        upsert_papers([PaperRecord(arxiv_id=f"2411.0000{n}", source="arxiv-rss", title=f"Paper {n}", listed_on=day)])
+    page = client.get("/day/2024-11-28/").content.decode()
+    calendar = page[page.index('class="calendar"'):]
+    assert 'rel="prev" href="/month/2024-08/" aria-label="August 2024"' in calendar
+    assert 'rel="next" href="/month/2025-02/" aria-label="February 2025"' in calendar
+    first = client.get("/month/2024-08/").content.decode()
+    assert 'rel="prev"' not in first[first.index('class="calendar"'):]
+
+
 def test_a_day_without_papers_is_not_found(client, demo_day):
-    assert client.get("/day/2024-11-30/").status_code == 404
+    response = client.get("/day/2024-11-30/")
+    assert response.status_code == 404
+    assert "No papers were listed on Saturday, November 30, 2024." in response.content.decode()
+    assert "No papers were listed in November 2023." in client.get("/month/2023-11/").content.decode()
     assert client.get("/day/2024-02-30/").status_code == 404
 
 

@@ -12,7 +12,10 @@ urlpatterns = [
     path("accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(),
          name="password_reset_confirm"),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("accounts/password-change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("profile/", views.profile, name="profile"),
+    path("profile/data.json", views.my_data, name="my-data"),
+    path("profile/delete/", views.delete_account, name="delete-account"),
     path("profile/tokens/", views.create_token, name="create-token"),
     path("profile/tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke-token"),
 ]

@@ -1,24 +1,36 @@
-"""Accounts: sign up, log in (rate-limited), password reset by email, and the profile page with my
-upvotes, my submissions and my API tokens."""
+"""Accounts: sign up, log in (rate-limited), password reset and change, the profile page with my upvotes, my
+submissions and my API tokens, downloading my data and deleting my account."""
 
 from __future__ import annotations
 
 import math
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse_lazy
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from papertide.accounts import login_throttle
-from papertide.accounts.forms import SignUpForm
-from papertide.accounts.models import ApiToken
+from papertide.accounts.forms import DeleteAccountForm, SignUpForm
+from papertide.accounts.models import ApiToken, Preferences
 from papertide.digests.models import Subscriber
 from papertide.papers.models import DailyEntry, Paper
+from papertide.web.page_cache import render_shared, shared_page
+
+
+class SiteNameMixin:
+    """Django's auth views name the site after the request's host; this site has a name of its own."""
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"site_name": settings.SITE_NAME}
 
 
 class ThrottledMixin:
@@ -40,7 +52,7 @@ class ThrottledMixin:
         return super().post(request, *args, **kwargs)
 
 
-class LoginView(ThrottledMixin, auth_views.LoginView):
+class LoginView(SiteNameMixin, ThrottledMixin, auth_views.LoginView):
     throttle_scope = "login"
 
     def form_invalid(self, form):
@@ -52,8 +64,12 @@ class LoginView(ThrottledMixin, auth_views.LoginView):
         return super().form_valid(form)
 
 
-class PasswordResetView(ThrottledMixin, auth_views.PasswordResetView):
+class PasswordResetView(SiteNameMixin, ThrottledMixin, auth_views.PasswordResetView):
     throttle_scope = "password-reset"
+
+    @property
+    def extra_email_context(self) -> dict:  # the reset email names the site too
+        return {"site_name": settings.SITE_NAME}
 
     def form_valid(self, form):
         login_throttle.count_attempt(self.request, self.throttle_scope)  # every request sends a mail
@@ -74,7 +90,18 @@ def signup(request: HttpRequest) -> HttpResponse:
                   status=400 if request.method == "POST" else 200)
 
 
+class PasswordChangeView(SiteNameMixin, auth_views.PasswordChangeView):
+    """Django's, back to the profile with a message (the session stays logged in)."""
+
+    success_url = reverse_lazy("profile")
+
+    def form_valid(self, form):
+        messages.success(self.request, "Your password is changed.")
+        return super().form_valid(form)
+
+
 @login_required
+@shared_page(cache=False)
 def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
     upvoted = Paper.objects.filter(upvotes__user=user).order_by("-upvotes__created_at")[:50]
@@ -82,14 +109,58 @@ def profile(request: HttpRequest) -> HttpResponse:
     subscription = Subscriber.objects.filter(user=user).order_by("-created_at").first()
     if subscription is None and user.email:
         subscription = Subscriber.objects.filter(email__iexact=user.email).first()
-    return render(request, "accounts/profile.html", {
+    return render_shared(request, "accounts/profile.html", {
         "subscription": subscription,
         "subscription_token": subscription.token("manage") if subscription else "",
         "upvoted": upvoted,
         "submitted": submitted,
         "tokens": ApiToken.objects.filter(user=user).active(),
-        "my_upvotes": {paper.pk for paper in upvoted},
-    })
+    }, upvoted)
+
+
+def _subscriptions(user) -> QuerySet[Subscriber]:
+    """The reader's digest subscriptions: made from their profile, or to their account's address."""
+    mine = Subscriber.objects.filter(user=user)
+    return mine | Subscriber.objects.filter(email__iexact=user.email) if user.email else mine
+
+
+@login_required
+def my_data(request: HttpRequest) -> JsonResponse:
+    """Everything papertide keeps about the reader, as JSON to download."""
+    user = request.user
+    preferences = Preferences.objects.filter(user=user).first()
+    data = {
+        "account": {"username": user.get_username(), "email": user.email, "joined": user.date_joined,
+                    "last_login": user.last_login},
+        "feed_filter": preferences.feed_filter if preferences else None,
+        "upvotes": list(user.upvotes.order_by("created_at").values(arxiv_id=F("paper__arxiv_id"), at=F("created_at"))),
+        "submissions": list(DailyEntry.objects.filter(submitted_by=user).order_by("created_at")
+                            .values(arxiv_id=F("paper__arxiv_id"), listed_on=F("day"), at=F("created_at"))),
+        "api_tokens": list(ApiToken.objects.filter(user=user).values(
+            "name", "hint", "created_at", "last_used_at", "revoked_at")),
+        "digest_subscriptions": list(_subscriptions(user).values(
+            "email", "frequency", "categories", "with_code", "keywords", "min_score", "max_papers", "send_empty",
+            "confirmed_at", "unsubscribed_at", "created_at")),
+    }
+    response = JsonResponse(data, json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="papertide-{user.get_username()}.json"'
+    return response
+
+
+@login_required
+def delete_account(request: HttpRequest) -> HttpResponse:
+    """Delete the reader and what is theirs alone (upvotes, tokens, filter, digests); their submissions stay listed."""
+    user = request.user
+    form = DeleteAccountForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            _subscriptions(user).delete()
+            user.delete()  # upvotes, tokens and preferences go with it; upvote counts follow (papers/signals.py)
+        logout(request)
+        messages.info(request, "Your account is deleted.")
+        return redirect("home")
+    return render(request, "accounts/delete.html", {"form": form, "upvotes": user.upvotes.count()},
+                  status=400 if request.method == "POST" else 200)
 
 
 @login_required

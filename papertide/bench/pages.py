@@ -25,7 +25,8 @@ import numpy as np
 
 PAGE_KINDS = ("latest day", "day", "week", "paper")
 READERS = ("anonymous", "returning", "logged-in")
-BENCH_READERS = 16  # logged-in readers of the benchmark, one per client
+BENCH_READERS = 200  # logged-in readers of the benchmark (every reader of the generated site)
+RETURNING_READERS = 1000  # returning anonymous readers, each with a visit of their own
 
 
 def build_site(papers: int, days: int, seed: int = 11) -> None:
@@ -113,8 +114,8 @@ class LoadFigures:
 
 def run_load(base_port: int, paths: dict[str, list[str]], clients: int, seconds: float, warmup: float,
              cookies: list[str] | None = None) -> LoadFigures:
-    """Closed loop: each client sends its next request as soon as the previous answer is read, with its own
-    Cookie header (`cookies[n]`) when given."""
+    """Closed loop: each client sends its next request as soon as the previous answer is read, each time as one
+    of the readers whose Cookie headers are given (chosen at random), or with no cookies."""
     figures = LoadFigures(clients, seconds, {kind: [] for kind in paths})
     lock = threading.Lock()
     start_at = time.monotonic() + warmup
@@ -124,10 +125,10 @@ def run_load(base_port: int, paths: dict[str, list[str]], clients: int, seconds:
         rng = random.Random(seed)
         connection = http.client.HTTPConnection("127.0.0.1", base_port, timeout=30)
         kinds = list(paths)
-        headers = {"Cookie": cookies[seed % len(cookies)]} if cookies else {}
         while (now := time.monotonic()) < stop_at:
             kind = rng.choice(kinds)
             path = rng.choice(paths[kind])
+            headers = {"Cookie": rng.choice(cookies)} if cookies else {}
             began = time.perf_counter()
             try:
                 connection.request("GET", path, headers=headers)
@@ -206,23 +207,24 @@ def make_readers(count: int = BENCH_READERS, upvotes_each: int = 5, seed: int = 
     return keys
 
 
-def reader_cookies(kind: str, session_keys: list[str], clients: int, seed: int = 3) -> list[str] | None:
-    """Each client's cookies: none (anonymous); a visit started at its own time, so each sees its own "New"
-    markers (returning); the same and a session of its own reader (logged-in)."""
+def reader_cookies(kind: str, session_keys: list[str], seed: int = 3) -> list[str] | None:
+    """The readers' cookies: none (anonymous); a visit that started at a time of its own, so each sees its own
+    "New" markers (returning, RETURNING_READERS of them); the same and a session of their own (logged-in)."""
     if kind == "anonymous":
         return None
     rng = random.Random(seed)
     now = time.time()
     cookies = []
-    for n in range(clients):
+    for n in range(len(session_keys) if kind == "logged-in" else RETURNING_READERS):
         visit = f"pt_seen={now - 60:.0f}; pt_since={now - rng.uniform(3600, 30 * 86400):.0f}"
-        cookies.append(visit + (f"; sessionid={session_keys[n % len(session_keys)]}" if kind == "logged-in" else ""))
+        cookies.append(visit + (f"; sessionid={session_keys[n]}" if kind == "logged-in" else ""))
     return cookies
 
 
 def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, seconds: float, workers: int,
-                        threads: int, page_cache: bool, readers: tuple[str, ...] = READERS
-                        ) -> dict[tuple[str, str], LoadFigures]:
+                        threads: int, page_cache: bool, readers: tuple[str, ...] = READERS,
+                        server_source: Path | None = None) -> dict[tuple[str, str], LoadFigures]:
+    """`server_source`: serve from another checkout of papertide (for a before/after comparison)."""
     from papertide.bench.startup import free_port
 
     env = {**os.environ, "PAPERTIDE_DATA_DIR": str(work), "PAPERTIDE_LOG_LEVEL": "WARNING",
@@ -240,7 +242,8 @@ def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, second
     port = free_port()
     log = open(work / "serve.log", "w")
     server = subprocess.Popen([sys.executable, "-m", "papertide", "serve", "--no-demo", "--port", str(port),
-                               "--workers", str(workers), "--threads", str(threads)], env=env, stdout=log, stderr=subprocess.STDOUT)
+                               "--workers", str(workers), "--threads", str(threads)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                              cwd=server_source)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -255,7 +258,7 @@ def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, second
                 raise TimeoutError(f"papertide serve did not answer; see {work / 'serve.log'}")
             time.sleep(0.2)
         return {(name, reader): run_load(port, paths, clients, seconds, warmup=3,
-                                         cookies=reader_cookies(reader, session_keys, clients))
+                                         cookies=reader_cookies(reader, session_keys))
                 for name, paths in scenarios(work).items() for reader in readers}
     finally:
         server.terminate()

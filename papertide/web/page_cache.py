@@ -27,6 +27,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.html import escape
 
 from papertide.papers.models import DailyEntry, Paper, Upvote
 
@@ -92,22 +93,32 @@ def apply_overlay(request: HttpRequest, body: str, overlay: Overlay) -> str:
             if listed > moment:
                 body = body.replace(NEW_MARKER.format(paper_id), NEW_BADGE)
     if request.user.is_authenticated and overlay.papers:
-        mine = set(Upvote.objects.filter(user=request.user, paper_id__in=overlay.papers)
-                   .values_list("paper_id", flat=True))
+        mine = list(Upvote.objects.filter(user=request.user, paper_id__in=overlay.papers).values_list(
+            "paper_id", "paper__arxiv_id", "paper__upvote_count", "paper__external_upvotes"))
         if mine:
-            body = _press_upvotes(request, body, mine)
+            body = _press_upvotes(request, body, [Paper(pk=pk, arxiv_id=arxiv_id, upvote_count=here,
+                                                        external_upvotes=elsewhere)
+                                                  for pk, arxiv_id, here, elsewhere in mine])
     body = body.replace(ACCOUNT_MARKER, render_to_string("papertide/_account.html", request=request), 1)
     return body.replace(CSRF_PLACEHOLDER, get_token(request))
 
 
-def _press_upvotes(request: HttpRequest, body: str, mine: set[int]) -> str:
-    """Replace the buttons of the papers the reader upvoted with pressed ones (and their current count)."""
-    papers = Paper.objects.filter(pk__in=mine).only("id", "arxiv_id", "upvote_count", "external_upvotes")
+def _press_upvotes(request: HttpRequest, body: str, papers: list[Paper]) -> str:
+    """Replace the buttons of the papers the reader upvoted with pressed ones, with their current counts.
+    A pressed button is rendered once per paper and count (per process), and reused for every reader."""
+    here = escape(request.get_full_path())
     for paper in papers:
+        key = f"pressed:{paper.pk}:{paper.total_upvotes}"
+        pressed = caches["cards"].get(key)
+        if pressed is None:
+            pressed = render_to_string("papertide/_upvote.html", {
+                "paper": paper, "my_upvotes": {paper.pk}, "csrf_token": CSRF_PLACEHOLDER,
+                "next_path": NEXT_PLACEHOLDER}).strip()
+            caches["cards"].set(key, pressed, 3600)
+        pressed = pressed.replace(NEXT_PLACEHOLDER, here)
         start = body.find(f'<div class="votes" id="votes-{paper.pk}">')
         while start != -1:
             end = body.index("</div>", start) + len("</div>")
-            pressed = render_to_string("papertide/_upvote.html", {"paper": paper, "my_upvotes": mine}, request)
-            body = body[:start] + pressed.strip() + body[end:]
+            body = body[:start] + pressed + body[end:]
             start = body.find(f'<div class="votes" id="votes-{paper.pk}">', start + len(pressed))
     return body

@@ -51,6 +51,11 @@ class Period:
         return f"{self.first:%B %Y}"
 
     @property
+    def in_words(self) -> str:
+        """"on Saturday, November 30, 2024", "in Week 48, 2024 (…)", "in November 2024"."""
+        return ("on " if self.kind == "day" else "in ") + self.title
+
+    @property
     def short_title(self) -> str:
         """For links to neighbours; with the year unless it is this year's."""
         year = "" if self.first.year == dt.date.today().year else f", {self.first.isocalendar()[0]}"
@@ -86,6 +91,8 @@ class CalendarWeek:
 class MonthCalendar:
     month: Period
     weeks: list[CalendarWeek]
+    previous: Period | None = None  # the nearest months with papers, for the calendar's own navigation
+    next: Period | None = None
 
 
 def calendar_weeks(month: Period) -> list[list[dt.date]]:

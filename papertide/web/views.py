@@ -61,7 +61,7 @@ def feed(request: HttpRequest, period: Period | dt.date | None) -> HttpResponse:
         everything = entries.in_period(period.first, period.last)
         total = everything.count()
         if not total:
-            raise Http404(f"No papers were listed for {period.title}.")
+            raise Http404(f"No papers were listed {period.in_words}.")
         listed = chosen.filter.apply(everything, paper="paper__") if chosen.filter else everything
     page = Paginator(listed.sorted_by(sort), settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
     DailyEntry.count_recent_upvotes(page.object_list)
@@ -73,11 +73,15 @@ def feed(request: HttpRequest, period: Period | dt.date | None) -> HttpResponse:
         before, after = entries.day_before(period.first), entries.day_after(period.last)
         shown_day = period.first if period.kind == "day" else everything.latest_day()
         weeks = calendar_weeks(Period.month_of(period.first))
+        calendar = month_calendar(period, entries.in_period(weeks[0][0], weeks[-1][-1]).papers_per_day())
+        earlier, later = entries.day_before(calendar.month.first), entries.day_after(calendar.month.last)
+        calendar.previous = Period.month_of(earlier) if earlier else None
+        calendar.next = Period.month_of(later) if later else None
         context |= {
             "previous": period.containing(before) if before else None,
             "next": period.containing(after) if after else None,
             "views": [Period.day(shown_day), Period.week_of(shown_day), Period.month_of(shown_day)],
-            "calendar": month_calendar(period, entries.in_period(weeks[0][0], weeks[-1][-1]).papers_per_day()),
+            "calendar": calendar,
             "chips": filter_chips(everything, f"{period.kind}:{period.slug}", chosen.filter, sort),
         }
     return render_shared(request, "papertide/feed.html", context, [e.paper for e in page], page.object_list)
