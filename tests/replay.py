@@ -6,6 +6,7 @@ Network code under test talks to it over real sockets with its real HTTP client:
 from __future__ import annotations
 
 import threading
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +17,7 @@ class Answer:
     body: bytes
     status: int = 200
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/xml; charset=utf-8"})
+    delay: float = 0.0  # seconds before answering, as a busy upstream takes
 
 
 class ReplayServer:
@@ -37,6 +39,7 @@ class ReplayServer:
                     answer = (answers.pop(0) if len(answers) > 1 else answers[0]) if answers else None
                 if answer is None:
                     answer = Answer(b"not found", 404, {"Content-Type": "text/plain"})
+                time.sleep(answer.delay)
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():
                     self.send_header(name, value)

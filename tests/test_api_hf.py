@@ -68,6 +68,12 @@ def test_list_papers_searches_by_meaning(hub):
     assert len(ids) == 5 and "2411.18625" in ids
 
 
+def test_a_pasted_abstract_is_a_query(hub, real_feed):
+    abstract = next(r.abstract for r in real_feed.records if r.arxiv_id == "2411.17775")
+    assert 250 < len(abstract) <= 2000  # longer than Hugging Face's own limit
+    assert [p.id for p in hub.list_papers(query=abstract, limit=3)][0] == "2411.17775"
+
+
 def test_code_links_come_through(hub):
     assert hub.paper_info("2411.17769").github_repo == "https://github.com/itsmag11/Omegance"
 
@@ -99,7 +105,7 @@ def test_item_keys_are_those_of_the_real_hf_response(client, demo):
      ("/api/daily_papers?date=2024-11-28&month=2024-11", "give one of date, week and month"),
      ("/api/daily_papers?sort=hot", "sort must be publishedAt or trending"),
      ("/api/daily_papers?p=-1", "p must be between 0"),
-     ("/api/papers/search?q=" + "x" * 251, "q must be at most 250 characters"),
+     ("/api/papers/search?q=" + "x" * 2001, "q must be at most 2000 characters"),
      ("/api/papers/search?q=x&limit=121", "limit must be between 1 and 120")],
 )
 def test_bad_parameters_are_400_with_a_json_error(client, demo, url, message):

@@ -120,10 +120,10 @@ def test_something_that_is_not_an_arxiv_id_is_refused(client, token):
 
 def test_when_arxiv_cannot_be_reached_the_submission_says_so(client, token, settings):
     settings.ARXIV_API_URL = "http://127.0.0.1:9/api/query"  # nothing listens there
-    response = client.post("/api/v1/submissions", {"paper": "2411.00003"}, content_type="application/json",
-                           **bearer(token))
+    response = client.post("/api/v1/submissions", {"paper": f"{dt.date.today():%y%m}.00003"},
+                           content_type="application/json", **bearer(token))
     assert response.status_code == 503
-    assert "try again later" in response.json()["error"]
+    assert "try again in a few minutes" in response.json()["error"]
 
 
 def test_alice_logs_in_and_out(client, alice):

@@ -39,7 +39,7 @@ def site(site_data):
     from tests.replay import Answer, ReplayServer
 
     recorded = (FIXTURES / "arxiv" / "api" / "id_astro-ph_0601001_s0_m100_3150dca9dc76.xml").read_bytes()
-    with ReplayServer({"/api/query": [Answer(recorded)]}) as arxiv:
+    with ReplayServer({"/api/query": [Answer(recorded, delay=2.0)]}) as arxiv:  # arXiv takes its time
         data_dir = site_data
         process, base = start_server(data_dir, ARXIV_API_URL=arxiv.url + "/api/query",
                                      SUBMISSION_MAX_AGE_DAYS="100000", LOGIN_RATE_LIMIT="1000")
@@ -168,12 +168,14 @@ def test_racing_clicks_count_once(page, site):
     assert page.locator(".paper-head .count").inner_text() == "1"
 
 
-def test_submitting_a_paper_fetches_it_and_opens_its_page(page):
+def test_submitting_a_paper_shows_progress_then_opens_its_page(page):
     sign_up(page, "gus")
     page.get_by_role("link", name="Submit").click()
     page.get_by_label("arXiv id or link").fill("https://arxiv.org/abs/astro-ph/0601001")
     page.get_by_role("button", name="Submit").click()
-    page.wait_for_url("**/papers/astro-ph/0601001/")
+    page.wait_for_url(re.compile(r"/submit/\d+/$"))  # answered at once, while arXiv is still being asked
+    assert "asking arXiv" in page.get_by_role("status").inner_text()
+    page.wait_for_url("**/papers/astro-ph/0601001/", timeout=15_000)  # htmx follows the job to its end
     assert page.get_by_text("is on today's list").is_visible()
     assert page.get_by_role("link", name="Andrew Gould").is_visible()
 
@@ -199,6 +201,38 @@ def test_the_paper_page_renders_math(page):
     # Cards render math too: the same paper found by search.
     page.goto("/search/?q=Smith+normal+form+of+the+Q-walk+matrix+of+the+Dynkin+graph")
     page.locator(".card .title .katex").first.wait_for()
+
+
+def test_category_chips_narrow_the_feed_and_the_filter_is_remembered(page):
+    page.goto("/day/2024-11-28/")
+    groups = page.get_by_role("list", name="arXiv groups")
+    groups.get_by_role("link", name=re.compile(r"^cs \d+")).click()
+    page.wait_for_url("**/day/2024-11-28/?cat=cs")
+    assert page.locator(".filter-state").inner_text().startswith("Showing cs")
+    assert page.locator(".card").count() == 50
+    for card in page.locator(".card").all()[:20]:
+        assert any(t.startswith("cs.") for t in card.locator(".tag").all_inner_texts())
+    page.get_by_role("link", name=re.compile(r"^Has code")).click()
+    page.wait_for_url("**/day/2024-11-28/?cat=cs&code=1")
+    assert all(card.locator("a.code").count() == 1 for card in page.locator(".card").all())
+    page.get_by_role("button", name="Remember this filter").click()
+    page.wait_for_url("**/day/2024-11-28/")
+    assert "cs; with code (your filter)" in page.locator(".filter-state").inner_text()
+    page.goto("/day/2024-11-28/")  # back later: still narrowed
+    assert "(your filter)" in page.locator(".filter-state").inner_text()
+    page.get_by_role("button", name="Forget my filter").click()
+    page.wait_for_url("**/day/2024-11-28/")
+    assert page.locator(".filter-state").inner_text().startswith("Showing every category")
+
+
+def test_a_filter_can_be_typed(page):
+    page.goto("/day/2024-11-28/")
+    page.get_by_label("Categories").fill("math.CO, -math.PR")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url(re.compile(r"cat=math\.CO"))
+    for card in page.locator(".card").all():
+        tags = card.locator(".tag").all_inner_texts()
+        assert "math.CO" in tags and card.locator(".tag.primary").inner_text() != "math.PR"
 
 
 def test_search_from_the_header(page):

@@ -19,11 +19,11 @@ from django.views.decorators.http import require_GET
 from papertide.api.errors import ApiError, api_view
 from papertide.papers.feed_filter import FeedFilter, FilterError
 from papertide.papers.models import DailyEntry, Paper
+from papertide.search.query import MAX_QUERY_CHARS
 from papertide.search.service import search as run_search
 
 MAX_DAILY_LIMIT = 100
 MAX_SEARCH_LIMIT = 120
-MAX_QUERY_CHARS = 250
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 

@@ -19,6 +19,7 @@ from papertide.api.errors import ApiError, json_error
 from papertide.papers.feed_filter import FeedFilter, FilterError
 from papertide.papers.actions import SubmissionRefused, remove_upvote, submit_paper, upvote
 from papertide.papers.models import DailyEntry, Paper
+from papertide.search.query import MAX_QUERY_CHARS
 from papertide.search.service import search as run_search
 from papertide.search.service import similar_papers
 
@@ -187,7 +188,7 @@ def get_similar(request: HttpRequest, arxiv_id: str, limit: int = Query(6, ge=1,
 
 
 @api.get("/v1/search", response={200: SearchOut, 400: ErrorOut}, tags=["search"])
-def search(request: HttpRequest, q: str = Query(..., max_length=500), limit: int = Query(20, ge=1, le=100)):
+def search(request: HttpRequest, q: str = Query(..., max_length=MAX_QUERY_CHARS), limit: int = Query(20, ge=1, le=100)):
     """Hybrid search by meaning and words; filters: author:"Name", cat:cs.CV, from:2024-11-01, to:2024-11."""
     result = run_search(q, limit=limit)
     return {"query": q, "mode": result.mode, "notice": result.notice, "items": Paper.objects.in_order(result.paper_ids)}

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.utils import timezone
 
+from papertide.papers import submissions
+
 from papertide.ingest.models import ScheduledJob
 
 log = logging.getLogger(__name__)
@@ -82,4 +84,6 @@ def run_forever(poll_seconds: float = 30.0) -> None:
              settings.DIGEST_SCHEDULE.describe(), settings.WEEKLY_DIGEST_SCHEDULE.describe())
     while True:
         run_due_jobs()
+        if submissions.process_waiting():  # left behind by a web process
+            log.info("finished submissions a web process had left")
         time.sleep(poll_seconds)

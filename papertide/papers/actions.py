@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -12,6 +13,8 @@ from django.utils import timezone
 from papertide.papers.models import DailyEntry, Paper, Upvote
 from papertide.search.query import parse_query
 
+log = logging.getLogger(__name__)
+
 
 class SubmissionRefused(Exception):
     """The paper cannot be submitted; the message tells the reader why."""
@@ -19,6 +22,11 @@ class SubmissionRefused(Exception):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
+
+    def as_sentence(self) -> str:
+        """For a page: a capital first (but arXiv stays arXiv) and a full stop."""
+        message = str(self)
+        return (message if message.startswith("arXiv") else message[:1].upper() + message[1:]) + "."
 
 
 def upvote(user, paper: Paper) -> bool:
@@ -44,9 +52,18 @@ class Submission:
 
 
 def submit_paper(user, text: str, *, today: dt.date | None = None) -> Submission:
-    """Put a paper on today's list by arXiv id or URL, fetching its metadata from arXiv if needed.
+    """Put a paper on today's list by arXiv id or URL, fetching its metadata from arXiv if needed (the API
+    waits for it; the site queues it, papers/submissions.py).
     Rules: at most SUBMISSION_MAX_AGE_DAYS old, one entry per paper, SUBMISSIONS_PER_DAY per reader."""
     today = today or timezone.localdate()
+    checked = check_submission(user, text, today=today)
+    if isinstance(checked, Submission):
+        return checked
+    return list_paper(user, checked, today=today)
+
+
+def check_submission(user, text: str, *, today: dt.date) -> Submission | str:
+    """The rules that need no request to arXiv: the entry if the paper is listed already, else its arXiv id."""
     arxiv_id = parse_query(text.strip()).arxiv_id
     if not arxiv_id:
         raise SubmissionRefused(f"{text.strip()[:80]!r} is not an arXiv id or link (e.g. 2411.17775)")
@@ -56,9 +73,33 @@ def submit_paper(user, text: str, *, today: dt.date | None = None) -> Submission
     submitted_today = DailyEntry.objects.filter(submitted_by=user, created_at__date=today).count()
     if submitted_today >= settings.SUBMISSIONS_PER_DAY:
         raise SubmissionRefused(f"you have submitted {submitted_today} papers today, the daily limit", 429)
-    paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
-    if paper is None or paper.published is None:
-        # A network fetch, only when the paper is not known. A reader is waiting: no retries.
+    month = id_month(arxiv_id)
+    if month is not None:
+        last_day_of_month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        if (today - last_day_of_month).days > settings.SUBMISSION_MAX_AGE_DAYS:
+            raise SubmissionRefused(f"{arxiv_id} was published in {month:%B %Y}; papers can be submitted for "
+                                    f"{settings.SUBMISSION_MAX_AGE_DAYS} days")
+    return arxiv_id
+
+
+def id_month(arxiv_id: str) -> dt.date | None:
+    """The month an arXiv id was given out in (2411.17775 and hep-th/9901001 both say so), or None."""
+    digits = arxiv_id.split("/")[-1][:4]
+    if not digits.isdigit() or not 1 <= int(digits[2:]) <= 12:
+        return None
+    year = int(digits[:2])
+    return dt.date(1900 + year if year >= 91 else 2000 + year, int(digits[2:]), 1)
+
+
+def needs_fetch(arxiv_id: str) -> bool:
+    """Whether listing this paper needs its metadata from arXiv (it is unknown here, or has no date)."""
+    return not Paper.objects.filter(arxiv_id=arxiv_id, published__isnull=False).exists()
+
+
+def list_paper(user, arxiv_id: str, *, today: dt.date) -> Submission:
+    """Fetch the paper from arXiv if needed, check its age, and put it on today's list."""
+    if needs_fetch(arxiv_id):
+        # A reader is waiting: no retries, a short timeout.
         from papertide.ingest.jobs import ingest_ids
         from papertide.sources.http import Fetcher
         from papertide.sources.records import SourceError
@@ -66,10 +107,12 @@ def submit_paper(user, text: str, *, today: dt.date | None = None) -> Submission
         try:
             _, missing = ingest_ids([arxiv_id], fetcher=Fetcher(timeout=15, max_retries=0))
         except SourceError as exc:
-            raise SubmissionRefused(f"could not fetch {arxiv_id} from arXiv ({exc}); try again later", 503) from None
+            log.warning("submission of %s: %s", arxiv_id, exc)  # the details are for the operator
+            raise SubmissionRefused(f"arXiv could not be reached just now, so {arxiv_id} was not added. "
+                                    "Nothing is lost: try again in a few minutes", 503) from None
         if missing:
             raise SubmissionRefused(f"arXiv does not know {arxiv_id}", 404)
-        paper = Paper.objects.get(arxiv_id=arxiv_id)
+    paper = Paper.objects.get(arxiv_id=arxiv_id)
     age = (today - paper.published.date()).days if paper.published else 0
     if age > settings.SUBMISSION_MAX_AGE_DAYS:
         raise SubmissionRefused(f"{arxiv_id} was published {age} days ago; papers can be submitted for "

@@ -76,6 +76,35 @@ class Paper(models.Model):
     def __str__(self) -> str:
         return f"{self.arxiv_id}: {self.title[:80]}"
 
+    # What a save() by hand (the admin, a shell) must follow up: the search index and the trending score.
+    # Sources write through papers/upsert.py, which does the same in bulk.
+    _REINDEXED = ("title", "abstract", "authors", "categories", "announced_on", "published")
+    _RESCORED = ("external_upvotes", "github_stars")
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        paper = super().from_db(db, field_names, values)
+        paper._loaded = {name: getattr(paper, name) for name in cls._REINDEXED + cls._RESCORED
+                         if name in field_names}
+        return paper
+
+    def _changed(self, names: tuple[str, ...]) -> bool:
+        loaded = getattr(self, "_loaded", {})
+        return any(name in loaded and loaded[name] != getattr(self, name) for name in names)
+
+    def save(self, *args, **kwargs) -> None:
+        if self._changed(self._REINDEXED):
+            self.index_pending = True
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "index_pending"}
+        rescore = self._changed(self._RESCORED)
+        super().save(*args, **kwargs)
+        self._loaded = {name: getattr(self, name) for name in self._REINDEXED + self._RESCORED}
+        if rescore:
+            entry = DailyEntry.objects.filter(paper=self).values_list("pk", flat=True).first()
+            if entry is not None:
+                trending.refresh([entry])
+
     def get_absolute_url(self) -> str:
         return reverse("paper", kwargs={"arxiv_id": self.arxiv_id})
 
@@ -255,3 +284,32 @@ class Upvote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ▲ {self.paper.arxiv_id}"
+
+
+class QueuedSubmission(models.Model):
+    """A paper a reader submitted on the site whose metadata must first be fetched from arXiv: fetched off the web
+    request (papers/submissions.py) while the reader's page shows its progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting"
+        FETCHING = "fetching", "Fetching from arXiv"
+        DONE = "done", "On the list"
+        REFUSED = "refused", "Not added"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="queued_submissions")
+    arxiv_id = models.CharField("arXiv id", max_length=40)
+    day = models.DateField(help_text="The list it goes on")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    message = models.TextField(blank=True, help_text="Why it was not added")
+    entry = models.ForeignKey(DailyEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.BooleanField(default=False, help_text="False: the paper was on a list already")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.arxiv_id} by {self.user}: {self.status}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.REFUSED)

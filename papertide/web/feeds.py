@@ -15,6 +15,7 @@ from django.utils.feedgenerator import Atom1Feed
 
 from papertide.papers.feed_filter import FeedFilter, FilterError
 from papertide.papers.models import DailyEntry, Paper
+from papertide.search.query import MAX_QUERY_CHARS
 from papertide.search.service import search
 
 FEED_SIZE = 100
@@ -112,7 +113,7 @@ class SearchFeed(PaperFeed):
         query = request.GET.get("q", "").strip()
         if not query:
             raise Http404("Give a query: /feeds/search.rss?q=…")
-        return query[:250]
+        return query[:MAX_QUERY_CHARS]
 
     def title(self, query: str) -> str:
         return self.site_title(f"search “{query}”")

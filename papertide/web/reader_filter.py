@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
 from papertide.accounts.models import Preferences
@@ -40,12 +41,22 @@ class ReaderFilter:
         return f"{self.source}:{self.filter.to_param()}"
 
 
+def _cache_key(user) -> str:
+    return f"feed-filter:{user.pk}"
+
+
 def saved_filter(request: HttpRequest) -> str | None:
+    """The reader's remembered filter: from their profile (through the shared cache: every feed page asks), or
+    from the cookie of an anonymous reader."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        saved = Preferences.objects.filter(user=user).values_list("feed_filter", flat=True).first()
-        if saved is not None:
-            return saved
+        saved = cache.get(_cache_key(user))
+        if saved is None:
+            found = Preferences.objects.filter(user=user).values_list("feed_filter", flat=True).first()
+            saved = (found,)
+            cache.set(_cache_key(user), saved, 3600)
+        if saved[0] is not None:
+            return saved[0]
     return request.COOKIES.get(COOKIE)
 
 
@@ -73,6 +84,7 @@ def remember(request: HttpRequest, response: HttpResponse, chosen: FeedFilter | 
             Preferences.objects.filter(user=user).delete()
         else:
             Preferences.objects.update_or_create(user=user, defaults={"feed_filter": chosen.to_param()})
+        cache.delete(_cache_key(user))
         response.delete_cookie(COOKIE)
         return
     if chosen is None:

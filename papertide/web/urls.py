@@ -13,6 +13,7 @@ urlpatterns = [
     path("papers/<arxiv_id:arxiv_id>/upvote/", views.upvote, name="upvote"),
     path("filter/", views.remember_filter, name="remember-filter"),
     path("submit/", views.submit, name="submit"),
+    path("submit/<int:job_id>/", views.submission, name="submission"),
     path("search/", views.search, name="search"),
     path("authors/<path:name>/", views.author_papers, name="author"),
     path("feeds/daily.rss", DailyFeed(), name="feed-daily"),

@@ -12,11 +12,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from papertide.papers import actions
-from papertide.papers.models import SORTS, DailyEntry, Paper, Upvote
+from papertide.papers import actions, submissions
+from papertide.papers.models import SORTS, DailyEntry, Paper, QueuedSubmission, Upvote
 from papertide.search.service import search as run_search
 from papertide.search.service import similar_papers
 from papertide.web.forms import SubmitForm
@@ -136,29 +137,61 @@ def upvote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     return render(request, "papertide/_upvote.html", {"paper": paper, "my_upvotes": _my_upvotes(request, [paper])})
 
 
-@login_required
-def submit(request: HttpRequest) -> HttpResponse:
-    form = SubmitForm(request.POST or None)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            submission = actions.submit_paper(request.user, form.cleaned_data["paper"])
-        except actions.SubmissionRefused as refused:
-            form.add_error("paper", str(refused)[:1].upper() + str(refused)[1:] + ".")
-            status = refused.status
-        else:
-            entry = submission.entry
-            if submission.created:
-                messages.success(request, f"Thank you: “{entry.paper.title}” is on today's list.")
-            else:
-                messages.info(request, f"“{entry.paper.title}” is already on the list of "
-                                       f"{entry.day:%B} {entry.day.day}, {entry.day.year}.")
-            return redirect(entry.paper)
-    elif request.method == "POST":
-        status = 400
+def _listed(request: HttpRequest, submission: actions.Submission) -> HttpResponse:
+    entry = submission.entry
+    if submission.created:
+        messages.success(request, f"Thank you: “{entry.paper.title}” is on today's list.")
+    else:
+        messages.info(request, f"“{entry.paper.title}” is already on the list of "
+                               f"{entry.day:%B} {entry.day.day}, {entry.day.year}.")
+    return redirect(entry.paper)
+
+
+def _submit_page(request: HttpRequest, form: SubmitForm, status: int = 200) -> HttpResponse:
     return render(request, "papertide/submit.html", {
         "form": form, "max_age": settings.SUBMISSION_MAX_AGE_DAYS, "per_day": settings.SUBMISSIONS_PER_DAY,
     }, status=status)
+
+
+@login_required
+def submit(request: HttpRequest) -> HttpResponse:
+    """Submit by id or link. What needs arXiv is queued (papers/submissions.py) and its progress shown."""
+    form = SubmitForm(request.POST or None)
+    if request.method != "POST":
+        return _submit_page(request, form)
+    if not form.is_valid():
+        return _submit_page(request, form, 400)
+    today = timezone.localdate()
+    try:
+        checked = actions.check_submission(request.user, form.cleaned_data["paper"], today=today)
+        if isinstance(checked, actions.Submission):
+            return _listed(request, checked)
+        if not actions.needs_fetch(checked):
+            return _listed(request, actions.list_paper(request.user, checked, today=today))
+    except actions.SubmissionRefused as refused:
+        form.add_error("paper", refused.as_sentence())
+        return _submit_page(request, form, refused.status)
+    job = submissions.enqueue(request.user, checked, today)
+    return redirect("submission", job_id=job.pk)
+
+
+@login_required
+def submission(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A queued submission's progress; htmx asks again until it is done, then goes to the paper."""
+    job = get_object_or_404(QueuedSubmission.objects.select_related("entry__paper"), pk=job_id, user=request.user)
+    htmx = request.headers.get("HX-Request") == "true"
+    if job.status == QueuedSubmission.Status.DONE:
+        response = _listed(request, actions.Submission(job.entry, job.created))
+        if htmx:  # htmx would swap the paper page into this one; navigate instead
+            response = HttpResponse(status=204, headers={"HX-Redirect": response.url})
+        return response
+    if job.status == QueuedSubmission.Status.REFUSED:
+        form = SubmitForm(initial={"paper": job.arxiv_id})
+        if htmx:
+            return HttpResponse(status=204, headers={"HX-Redirect": request.get_full_path()})
+        return render(request, "papertide/submission.html", {"job": job, "form": form})
+    template = "papertide/_submission_progress.html" if htmx else "papertide/submission.html"
+    return render(request, template, {"job": job})
 
 
 @shared_page()
