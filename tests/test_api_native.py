@@ -4,6 +4,8 @@ import re
 
 import pytest
 
+from papertide.papers.models import Paper
+
 pytestmark = pytest.mark.usefixtures("indexed_demo")
 
 
@@ -32,6 +34,14 @@ def test_papers_take_the_feeds_filter(client, db):
     assert with_code and all(p["code_url"] for p in with_code)
     refused = client.get("/api/v1/papers", {"cat": "cs.XX"})
     assert refused.status_code == 400 and "cs.XX" in refused.json()["error"]
+
+
+def test_a_pasted_abstract_is_posted_to_search(client, db):
+    abstract = Paper.objects.get(arxiv_id="2411.17775").abstract
+    answer = client.post("/api/v1/search", {"q": abstract, "limit": 3}, content_type="application/json").json()
+    assert answer["items"][0]["arxiv_id"] == "2411.17775"
+    too_long = client.post("/api/v1/search", {"q": "x" * 2001}, content_type="application/json")
+    assert too_long.status_code == 400 and "q" in too_long.json()["error"]
 
 
 def test_one_paper_has_everything_a_program_needs(client, db):

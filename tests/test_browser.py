@@ -227,7 +227,7 @@ def test_category_chips_narrow_the_feed_and_the_filter_is_remembered(page):
 
 def test_a_filter_can_be_typed(page):
     page.goto("/day/2024-11-28/")
-    page.get_by_label("Categories").fill("math.CO, -math.PR")
+    page.get_by_role("textbox", name="Categories").fill("math.CO, -math.PR")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url(re.compile(r"cat=math\.CO"))
     for card in page.locator(".card").all():

@@ -31,7 +31,7 @@ def test_an_anonymous_reader_is_asked_to_log_in(client, paper):
 
 def test_an_anonymous_htmx_click_navigates_to_the_login_page(client, paper):
     response = client.post("/papers/2411.17775/upvote/", {"next": "/"}, **HTMX)
-    assert response.status_code == 401 and response["HX-Redirect"].startswith("/accounts/login/")
+    assert response.status_code == 204 and response["HX-Redirect"].startswith("/accounts/login/")
 
 
 def test_an_htmx_upvote_answers_with_the_new_button(client, alice, paper):

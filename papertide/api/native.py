@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.db.models import Count
 from django.http import Http404, HttpRequest
-from ninja import NinjaAPI, Query, Schema, Status
+from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
@@ -144,7 +144,7 @@ def list_papers(
     request: HttpRequest,
     day: dt.date | None = Query(None, description="Only papers on this day's list"),
     category: str | None = Query(None, max_length=40, description="Only papers in this category or archive, e.g. cs.CV"),
-    cat: str | None = Query(None, max_length=2000, description="A filter as on the feed pages: cs.CV,cs.LG (either), "
+    cat: str | None = Query(None, max_length=500, description="A filter as on the feed pages: cs.CV,cs.LG (either), "
                                                                  "cs (an archive), physics (a group), hep-* (a prefix), "
                                                                  "-hep-* (not in)"),
     code: bool = Query(False, description="Only papers with a code repository"),
@@ -187,11 +187,32 @@ def get_similar(request: HttpRequest, arxiv_id: str, limit: int = Query(6, ge=1,
     return Paper.objects.in_order(similar_papers(_paper(arxiv_id).pk, limit=limit))
 
 
-@api.get("/v1/search", response={200: SearchOut, 400: ErrorOut}, tags=["search"])
-def search(request: HttpRequest, q: str = Query(..., max_length=MAX_QUERY_CHARS), limit: int = Query(20, ge=1, le=100)):
-    """Hybrid search by meaning and words; filters: author:"Name", cat:cs.CV, from:2024-11-01, to:2024-11."""
+# A GET request line is at most 8,190 bytes (gunicorn): 900 characters fit even when each takes 9 once URL-encoded.
+MAX_GET_QUERY_CHARS = 900
+
+
+class SearchIn(Schema):
+    q: str = Field(..., max_length=MAX_QUERY_CHARS, description="The query: words, a pasted abstract, filters")
+    limit: int = Field(20, ge=1, le=100)
+
+
+def _search(q: str, limit: int) -> dict:
     result = run_search(q, limit=limit)
     return {"query": q, "mode": result.mode, "notice": result.notice, "items": Paper.objects.in_order(result.paper_ids)}
+
+
+@api.get("/v1/search", response={200: SearchOut, 400: ErrorOut}, tags=["search"])
+def search(request: HttpRequest, q: str = Query(..., max_length=MAX_GET_QUERY_CHARS),
+           limit: int = Query(20, ge=1, le=100)):
+    """Hybrid search by meaning and words; filters: author:"Name", cat:cs.CV, from:2024-11-01, to:2024-11.
+    For a longer query (a pasted abstract, up to 2,000 characters) POST it."""
+    return _search(q, limit)
+
+
+@api.post("/v1/search", response={200: SearchOut, 400: ErrorOut}, tags=["search"])
+def search_long(request: HttpRequest, body: SearchIn):
+    """The same search with the query in a JSON body: `{"q": "…", "limit": 20}`, up to 2,000 characters."""
+    return _search(body.q, body.limit)
 
 
 @api.get("/v1/days", response={200: list[DayOut], 400: ErrorOut}, tags=["days"])

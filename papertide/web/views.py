@@ -121,10 +121,8 @@ def upvote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         next_url = ""
     if not request.user.is_authenticated:
         login = redirect_to_login(next_url or request.headers.get("Referer", "/"))
-        if htmx:  # a redirect would be swapped into the card; tell htmx to navigate instead
-            response = HttpResponse("Log in to upvote", status=401)
-            response["HX-Redirect"] = login.url
-            return response
+        if htmx:  # a redirect would be swapped into the card; tell htmx to navigate instead (no error to log)
+            return HttpResponse(status=204, headers={"HX-Redirect": login.url})
         return login
     paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
     if request.POST.get("action") == "remove":
