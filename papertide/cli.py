@@ -179,7 +179,8 @@ def bench() -> None:
 @click.option("--queries", type=click.IntRange(10, 10_000), default=300, show_default=True,
               help="Queries timed per corpus size.")
 @click.option("--skip-relevance", is_flag=True, help="Only the latency part.")
-def bench_search(data_dir: Path, sizes: str, queries: int, skip_relevance: bool) -> None:
+@click.option("--floor", is_flag=True, help="Only calibrate the \"no close match\" floor (PAPERTIDE_SEARCH_CLOSE_MATCH).")
+def bench_search(data_dir: Path, sizes: str, queries: int, skip_relevance: bool, floor: bool) -> None:
     """Search relevance (nDCG@10, recall@100 on SciFact, Cranfield, CISI) and latency at scale."""
     setup_django()
     from django.conf import settings
@@ -190,6 +191,11 @@ def bench_search(data_dir: Path, sizes: str, queries: int, skip_relevance: bool)
     embedder = get_embedder(settings.EMBEDDING_MODEL)
     cache_dir = settings.DATA_DIR / "bench-cache"
     click.echo(f"Machine: {machine_summary()}")
+    if floor:
+        from papertide.bench.relevance import run_floor_calibration
+
+        click.echo(run_floor_calibration(data_dir, embedder, cache_dir).as_markdown())
+        return
     if not skip_relevance:
         from papertide.bench.relevance import run_relevance
 

@@ -219,6 +219,9 @@ SEARCH_INDEX_DIR = DATA_DIR / "index"
 SEARCH_EXACT_THRESHOLD = conf.env_int("SEARCH_EXACT_THRESHOLD", 20_000, minimum=0)
 SIMILAR_PAPERS = conf.env_int("SIMILAR_PAPERS", 6, minimum=0, maximum=50)
 SEARCH_MIN_SIMILARITY = conf.env_float("SEARCH_MIN_SIMILARITY", 0.2, minimum=-1.0, maximum=1.0)
+# Below this cosine for the closest paper, the search page says there is no close match (docs/search.md).
+SEARCH_CLOSE_MATCH = conf.env_float("SEARCH_CLOSE_MATCH", 0.3, minimum=-1.0, maximum=1.0)
+SEARCH_MAX_RESULTS = 500  # papers a search page can page through
 
 LOGGING = {
     "version": 1,

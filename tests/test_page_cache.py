@@ -93,3 +93,18 @@ def test_a_kept_card_returns_to_the_page_it_is_on_and_follows_upvotes(client, al
     actions.upvote(alice, Paper.objects.get())
     assert '<span class="count">1</span>' in client.get("/day/2024-11-28/").content.decode()
     assert len(caches["cards"]._cache) >= 2  # the card before and after the upvote
+
+
+def test_an_expired_page_is_rendered_by_one_request_while_the_others_get_the_kept_copy(client, settings):
+    settings.PAGE_CACHE_SECONDS = 1
+    assert "Dark matter" in client.get("/").content.decode()
+    paper = Paper.objects.get()
+    paper.title = "Renamed"
+    paper.save()
+    time.sleep(1.1)  # the kept page is past its time
+    key = "page:/:site:"  # the front page, under the site's (empty) filter
+    assert caches["pages"].get(key)
+    assert caches["pages"].add(f"lock:{key}", 1, 10)  # another process is rendering it anew
+    assert "Dark matter" in Client().get("/").content.decode()
+    caches["pages"].delete(f"lock:{key}")
+    assert "Renamed" in Client().get("/").content.decode()  # this one takes the lock and renders

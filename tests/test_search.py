@@ -1,6 +1,8 @@
 """Search on the real demo day with the real bundled model: hybrid ranking, exact lookups, filters,
 similar papers, and any input being a valid query."""
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -170,3 +172,41 @@ def test_the_paper_page_links_authors_and_offers_bibtex(client):
     assert "@misc{erdayandi" in page
     assert "eprint={2411.17758}" in page and "archivePrefix={arXiv}" in page and "primaryClass={cs.GT}" in page
     assert "doi={10.1016/j.segan.2024.101477}" in page
+
+
+def test_search_results_page_on_with_their_dates(client, settings):
+    settings.PAPERS_PER_PAGE = 10
+    first = client.get("/search/?q=neural+networks").content.decode()
+    second = client.get("/search/?q=neural+networks&page=2").content.decode()
+    ids = lambda page: re.findall(r'action="/papers/([^/]+)/upvote/"', page)  # noqa: E731
+    assert len(ids(first)) == len(ids(second)) == 10 and not set(ids(first)) & set(ids(second))
+    assert "Papers 11–20" in second and 'rel="next" href="?q=neural+networks&amp;page=3"' in second
+    assert "· Nov 28, 2024" in first  # each card says its day
+
+
+def test_search_results_sort_by_newest_and_upvotes(client, alice):
+    from papertide.papers import actions
+
+    last = Paper.objects.get(arxiv_id="2411.18625")
+    actions.upvote(alice, last)
+    page = client.get("/search/?q=gaussian+splatting&sort=upvotes").content.decode()
+    assert re.findall(r'action="/papers/([^/]+)/upvote/"', page)[0] == "2411.18625"
+    assert 'aria-current="true">Most upvoted' in page
+
+
+def test_the_filter_form_writes_the_query_syntax(client):
+    response = client.get("/search/", {"q": "diffusion", "author": 'Jia "yaning"', "cat": "cs.CV", "from": "2024-11"})
+    assert response.status_code == 302
+    assert response["Location"] == "/search/?q=diffusion+author%3A%22Jia+yaning%22+cat%3Acs.CV+from%3A2024-11"
+
+
+def test_a_search_offers_its_feed_and_marks_the_query_words(client):
+    page = client.get("/search/?q=the+gaussian+splatting").content.decode()
+    assert 'class="button rss" href="/feeds/search.rss?q=the%20gaussian%20splatting"' in page
+    assert 'data-highlight="gaussian splatting"' in page
+
+
+def test_a_query_nothing_is_close_to_says_so(client):
+    page = client.get("/search/?q=banana+telephone+recipes+for+cheese").content.decode()
+    assert "No close match" in page
+    assert "No close match" not in client.get("/search/?q=3D+gaussian+splatting").content.decode()

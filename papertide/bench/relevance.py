@@ -195,3 +195,50 @@ def run_relevance(data_dir: Path, embedder: Embedder, cache_dir: Path) -> Releva
                            f"(text weight {chosen[0]}, top {chosen[1]})", *evaluate(collection, fused(r, *chosen))))
         rows.append((name, "hybrid as served (`papertide search`)", *evaluate(collection, r.served)))
     return RelevanceReport(rows, chosen, (FULL_TEXT_WEIGHT, CANDIDATES))
+
+
+@dataclass
+class FloorReport:
+    """How a "no close match" floor on the closest paper's cosine behaves on judged queries."""
+
+    floors: tuple[float, ...]
+    missed: dict[str, list[float]]  # collection -> per floor: share of queries whose closest relevant paper is under it
+    flagged_own: dict[str, list[float]]  # share of a collection's own queries that would say "no close match"
+    flagged_foreign: dict[str, list[float]]  # share of another collection's queries (nothing relevant) flagged
+
+    def as_markdown(self) -> str:
+        head = "| collection | " + " | ".join(f"floor {f:.2f}" for f in self.floors) + " |"
+        lines = [head, "|---|" + "---|" * len(self.floors)]
+        for name in self.missed:
+            for label, table in (("relevant paper under the floor", self.missed),
+                                 ("own queries told 'no close match'", self.flagged_own),
+                                 ("foreign queries told 'no close match'", self.flagged_foreign)):
+                lines.append(f"| {name}: {label} | " + " | ".join(f"{v:.1%}" for v in table[name]) + " |")
+        return "\n".join(lines)
+
+
+def run_floor_calibration(data_dir: Path, embedder: Embedder, cache_dir: Path,
+                          floors: tuple[float, ...] = (0.2, 0.25, 0.3, 0.35, 0.4)) -> FloorReport:
+    """For each collection: its judged queries against its papers (a relevant paper exists), and the queries of
+    another collection against them (on another subject: nothing should be close)."""
+    names = (*TUNING_COLLECTIONS, REPORTED_COLLECTION)
+    collections = {name: load_collection(data_dir / name) for name in names}
+    query_vectors = {name: {qid: embedder.embed_query(text) for qid, text in c.queries.items() if c.qrels.get(qid)}
+                     for name, c in collections.items()}
+    report = FloorReport(floors, {}, {}, {})
+    for position, (name, collection) in enumerate(collections.items()):
+        vectors = embed_corpus(collection, embedder, cache_dir)
+        rows = {doc_id: row for row, doc_id in enumerate(collection.doc_ids)}
+        best_relevant, best_any = [], []
+        for qid, vector in query_vectors[name].items():
+            scores = vectors @ vector
+            relevant = [rows[d] for d, gain in collection.qrels[qid].items() if gain > 0 and d in rows]
+            if relevant:
+                best_relevant.append(float(scores[relevant].max()))
+                best_any.append(float(scores.max()))
+        foreign_name = names[(position + 1) % len(names)]
+        best_foreign = [float((vectors @ v).max()) for v in query_vectors[foreign_name].values()]
+        report.missed[name] = [float(np.mean(np.array(best_relevant) < f)) for f in floors]
+        report.flagged_own[name] = [float(np.mean(np.array(best_any) < f)) for f in floors]
+        report.flagged_foreign[name] = [float(np.mean(np.array(best_foreign) < f)) for f in floors]
+    return report

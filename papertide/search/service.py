@@ -67,6 +67,11 @@ class SearchResult:
     paper_ids: list[int] = field(default_factory=list)
     mode: str = "hybrid"  # "hybrid", "full text", "exact" (an arXiv id), "none" (nothing to search)
     notice: str = ""
+    best_similarity: float | None = None  # the closest paper's cosine to the query (hybrid searches)
+
+    def close_match(self, floor: float) -> bool:
+        """Whether anything found is close in meaning to the query (see SEARCH_CLOSE_MATCH)."""
+        return self.best_similarity is None or self.best_similarity >= floor
 
 
 class SearchBackend:
@@ -99,6 +104,7 @@ class SearchBackend:
         if query.words:
             vector_hits, result.notice = self._vector_hits(query, depth)
         if vector_hits:
+            result.best_similarity = vector_hits[0][1]
             # Papers found by meaning alone must be close enough to the query to be worth showing.
             found_by_words = {paper_id for paper_id, _ in text_hits}
             weak = {paper_id for paper_id, similarity in vector_hits

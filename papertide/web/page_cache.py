@@ -12,6 +12,10 @@ processes share. Each request then applies a small overlay:
 - the reader's upvotes: one query for which of the page's papers they upvoted; those buttons alone are
   rendered again, pressed and with a fresh count.
 
+A page past its time is rendered again by the one request that takes its lock; until that is done, the
+others get the copy kept (up to STALE_FACTOR × PAGE_CACHE_SECONDS old), so sixteen readers arriving when a
+page expires do not all render it at once.
+
 Anonymous, returning and logged-in readers therefore share one rendering. A page with a message to show
 once (after logging out, say) is rendered for that request alone."""
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+import time
 from functools import wraps
 
 from django.conf import settings
@@ -32,6 +37,8 @@ from django.utils.html import escape
 from papertide.papers.models import DailyEntry, Paper, Upvote
 
 CSRF_PLACEHOLDER = "papertide-csrf-token-placeholder"
+STALE_FACTOR = 4  # a page past PAGE_CACHE_SECONDS is still served while one request renders it anew, up to 4×
+RENDER_LOCK_SECONDS = 10
 NEXT_PLACEHOLDER = "papertide-this-page-placeholder"
 ACCOUNT_MARKER = "<!--papertide:account-->"
 NEW_MARKER = "<!--papertide:new:{}-->"
@@ -66,9 +73,14 @@ def shared_page(vary: Callable[[HttpRequest], str] | None = None, cache: bool = 
             cacheable = (cache and settings.PAGE_CACHE_SECONDS > 0 and request.method == "GET"
                          and "messages" not in request.COOKIES)  # a message to show once is not shared
             key = f"page:{request.get_full_path()}:{vary(request) if vary else ''}"
-            cached = caches["pages"].get(key) if cacheable else None
+            pages = caches["pages"]
+            cached = pages.get(key) if cacheable else None
+            # Past its time a page is rendered again by one request, which takes the key's lock; the others keep
+            # serving the kept copy meanwhile instead of all rendering it at once (docs/benchmarks.md).
+            if cached is not None and cached[3] < time.time() and pages.add(f"lock:{key}", 1, RENDER_LOCK_SECONDS):
+                cached = None
             if cached is not None:
-                body, content_type, overlay = cached
+                body, content_type, overlay, _ = cached
                 response = HttpResponse(content_type=content_type)
             else:
                 response = view(request, *args, **kwargs)
@@ -76,7 +88,9 @@ def shared_page(vary: Callable[[HttpRequest], str] | None = None, cache: bool = 
                     return response
                 body, content_type, overlay = response.content.decode(), response["Content-Type"], response.overlay
                 if cacheable:
-                    caches["pages"].set(key, (body, content_type, overlay), settings.PAGE_CACHE_SECONDS)
+                    fresh_until = time.time() + settings.PAGE_CACHE_SECONDS
+                    pages.set(key, (body, content_type, overlay, fresh_until), settings.PAGE_CACHE_SECONDS * STALE_FACTOR)
+                    pages.delete(f"lock:{key}")
             response.content = apply_overlay(request, body, overlay).encode()
             return response
 

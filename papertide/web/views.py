@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from papertide.papers import actions, submissions
 from papertide.papers.models import SORTS, DailyEntry, Paper, QueuedSubmission, Upvote
+from papertide.search.fulltext import STOP_WORDS
 from papertide.search.service import search as run_search
 from papertide.search.service import similar_papers
 from papertide.web.forms import SubmitForm
@@ -192,13 +193,54 @@ def submission(request: HttpRequest, job_id: int) -> HttpResponse:
     return render(request, template, {"job": job})
 
 
+SEARCH_SORTS = {"relevance": "Relevance", "newest": "Newest", "upvotes": "Most upvoted"}
+# The filter form's fields, and the query syntax each writes (search/query.py reads it back).
+SEARCH_FILTERS = {"author": 'author:"{}"', "cat": "cat:{}", "from": "from:{}", "to": "to:{}"}
+
+
+def _with_filters(params) -> str:
+    """The query with the filter form's fields written into it, so the reader sees (and can edit) the syntax."""
+    parts = [params.get("q", "").strip()]
+    for name, syntax in SEARCH_FILTERS.items():
+        value = " ".join(params.get(name, "").replace('"', " ").split())
+        if value:
+            parts.append(syntax.format(value))
+    return " ".join(part for part in parts if part)
+
+
 @shared_page()
 def search(request: HttpRequest) -> HttpResponse:
+    if any(request.GET.get(name, "").strip() for name in SEARCH_FILTERS):
+        return redirect(reverse("search") + query_string(q=_with_filters(request.GET)))
     query = request.GET.get("q", "")
-    result = run_search(query, limit=settings.PAPERS_PER_PAGE)
-    papers = Paper.objects.in_order(result.paper_ids)
-    return render_shared(request, "papertide/search.html", {"query": query, "result": result, "papers": papers},
-                         papers)
+    sort = request.GET.get("sort", "relevance")
+    sort = sort if sort in SEARCH_SORTS else "relevance"
+    try:
+        page = max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        page = 1
+    per_page = settings.PAPERS_PER_PAGE
+    wanted = settings.SEARCH_MAX_RESULTS if sort != "relevance" else min(settings.SEARCH_MAX_RESULTS, page * per_page + 1)
+    result = run_search(query, limit=wanted)
+    found = Paper.objects.in_order(result.paper_ids)
+    if sort == "newest":
+        found.sort(key=lambda p: p.announced_on or (p.published.date() if p.published else dt.date.min), reverse=True)
+    elif sort == "upvotes":
+        found.sort(key=lambda p: p.total_upvotes, reverse=True)
+    papers = found[(page - 1) * per_page: page * per_page]
+    context = {
+        "query": query, "result": result, "papers": papers, "sort": sort,
+        "first": (page - 1) * per_page + 1, "last": (page - 1) * per_page + len(papers), "page": page,
+        "previous_page": query_string(q=query, sort=sort if sort != "relevance" else None, page=page - 1)
+        if page > 1 else "",
+        "next_page": query_string(q=query, sort=sort if sort != "relevance" else None, page=page + 1)
+        if len(found) > page * per_page else "",
+        "sort_links": [(key, label, query_string(q=query, sort=None if key == "relevance" else key))
+                       for key, label in SEARCH_SORTS.items()],
+        "close": result.close_match(settings.SEARCH_CLOSE_MATCH),
+        "highlight": [word for word in result.query.words if word not in STOP_WORDS],
+    }
+    return render_shared(request, "papertide/search.html", context, papers)
 
 
 @shared_page()

@@ -1,4 +1,5 @@
-// papertide's only script of its own: math in abstracts, copy buttons. Everything works without it.
+// papertide's only script of its own: math in abstracts, copy buttons, search terms marked in results.
+// Everything works without it.
 "use strict";
 
 function renderMath(root) {
@@ -30,7 +31,42 @@ function enableCopyButtons(root) {
   });
 }
 
+// Marks the query's words in result titles and abstracts. Done here, after the math is drawn, so that cards stay
+// one cached rendering for every query and formulas are never split.
+function highlightTerms(root) {
+  root.querySelectorAll("[data-highlight]").forEach((results) => {
+    const words = results.dataset.highlight.split(/\s+/).filter((word) => word.length > 2);
+    if (!words.length) return;
+    const escaped = words.map((word) => word.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    const pattern = new RegExp(`\\b(${escaped.join("|")})\\w*`, "giu");
+    results.querySelectorAll(".title a, .abstract").forEach((element) => {
+      const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT, {
+        acceptNode: (node) => (node.parentElement.closest(".katex") ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
+      });
+      const nodes = [];
+      while (walker.nextNode()) nodes.push(walker.currentNode);
+      nodes.forEach((node) => {
+        const text = node.nodeValue;
+        pattern.lastIndex = 0;
+        if (!pattern.test(text)) return;
+        const fragment = document.createDocumentFragment();
+        let last = 0;
+        text.replace(pattern, (match, _word, offset) => {
+          fragment.append(text.slice(last, offset));
+          const mark = document.createElement("mark");
+          mark.textContent = match;
+          fragment.append(mark);
+          last = offset + match.length;
+        });
+        fragment.append(text.slice(last));
+        node.replaceWith(fragment);
+      });
+    });
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   renderMath(document);
   enableCopyButtons(document);
+  highlightTerms(document);
 });
