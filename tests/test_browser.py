@@ -177,7 +177,7 @@ def test_submitting_a_paper_shows_progress_then_opens_its_page(page):
     assert "asking arXiv" in page.get_by_role("status").inner_text()
     page.wait_for_url("**/papers/astro-ph/0601001/", timeout=15_000)  # htmx follows the job to its end
     assert page.get_by_text("is on today's list").is_visible()
-    assert page.get_by_role("link", name="Andrew Gould").is_visible()
+    assert page.get_by_role("link", name="Andrew Gould", exact=True).is_visible()
 
 
 def test_a_refused_submission_says_why(page):

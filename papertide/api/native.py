@@ -187,8 +187,9 @@ def get_similar(request: HttpRequest, arxiv_id: str, limit: int = Query(6, ge=1,
     return Paper.objects.in_order(similar_papers(_paper(arxiv_id).pk, limit=limit))
 
 
-# A GET request line is at most 8,190 bytes (gunicorn): 900 characters fit even when each takes 9 once URL-encoded.
-MAX_GET_QUERY_CHARS = 900
+# A GET request line is at most 8,190 bytes (gunicorn): 600 characters fit even when each takes 12 once URL-encoded
+# (a 4-byte UTF-8 character is %XX four times).
+MAX_GET_QUERY_CHARS = 600
 
 
 class SearchIn(Schema):
