@@ -33,6 +33,9 @@ class Subscriber(models.Model):
     # Terms of a feed filter (papers/feed_filter.py): categories, archives, groups, prefixes; "-" excludes.
     categories = models.JSONField(default=list, blank=True, help_text="arXiv categories; empty: all")
     with_code = models.BooleanField(default=False, help_text="Only papers with a code repository")
+    # What the reader follows (digests/follows.py): [{"kind": "author"|"category"|"search", "value": …}]. Their
+    # papers come first in each digest, whatever the filters.
+    follows = models.JSONField(default=list, blank=True)
     keywords = models.JSONField(default=list, blank=True, help_text="Words of which a paper must contain one")
     min_score = models.PositiveIntegerField(default=0, help_text="Upvotes a paper needs")
     max_papers = models.PositiveIntegerField(default=10)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from papertide.digests import follows
 from papertide.digests.models import DigestItem, Frequency, Subscriber
 from papertide.papers.models import DailyEntry, Paper
 
@@ -60,6 +61,7 @@ class Candidates:
         entries = DailyEntry.objects.in_period(period.first, period.last).trending()
         self.items = [Candidate(e.paper, f"{e.paper.title}\n{e.paper.abstract}".lower()) for e in entries]
         self._matching: dict[tuple, list[Paper]] = {}  # by filters: most subscribers share a few
+        self._searches: dict[str, set[int]] = {}
 
     def matching(self, subscriber: Subscriber) -> list[Paper]:
         """The period's papers within the subscriber's filters, trending first."""
@@ -75,12 +77,32 @@ class Candidates:
             ]
         return self._matching[key]
 
+    def followed(self, subscriber: Subscriber) -> list[Paper]:
+        """The period's papers that what the subscriber follows brings, trending first."""
+        if not subscriber.follows:
+            return []
+        found: set[int] = set()
+        for follow in subscriber.follows:
+            if follow["kind"] == "search":
+                found |= self._searched(follow["value"])
+        return [c.paper for c in self.items if any(follows.brings(f, c.paper, found) for f in subscriber.follows)]
+
+    def _searched(self, query: str) -> set[int]:
+        """A followed search's papers among the period's (once per distinct query)."""
+        if query not in self._searches:
+            from papertide.search.service import search
+
+            within = f"{query} from:{self.period.first.isoformat()} to:{self.period.last.isoformat()}"
+            self._searches[query] = set(search(within, limit=200).paper_ids)
+        return self._searches[query]
+
     def choose(self, subscriber: Subscriber, already_sent: set[int]) -> Choice:
         """The papers for this subscriber, or none and the reason why."""
         if not self.items:
             return Choice([], f"No new papers were listed for {self.period.describe()}: arXiv announces nothing on "
                         "weekends and holidays, and its announcement is sometimes late.", "nothing listed")
-        matching = self.matching(subscriber)
+        matching = self.followed(subscriber) + self.matching(subscriber)
+        matching = list({paper.pk: paper for paper in matching}.values())  # followed first, each paper once
         if not matching:
             return Choice([], f"{len(self.items):,} new papers were listed for {self.period.describe()}, but none "
                               f"matched your filters ({describe_filters(subscriber)}).", "nothing matched")

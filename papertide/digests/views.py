@@ -6,13 +6,15 @@ from __future__ import annotations
 import math
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from papertide.accounts import login_throttle
-from papertide.digests import subscriptions
+from papertide.digests import follows, subscriptions
 from papertide.digests.forms import PreferencesForm, SubscribeForm
 from papertide.digests.models import Subscriber
 
@@ -83,3 +85,39 @@ def resubscribe(request: HttpRequest, token: str) -> HttpResponse:
     subscriber.confirm()
     messages.success(request, "Welcome back: your digests start again.")
     return redirect("digest-manage", token)
+
+
+@login_required
+@require_POST
+def follow(request: HttpRequest) -> HttpResponse:
+    """Follow (or, with action=remove, stop following) an author, a category or a search in my digest."""
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "profile"
+    try:
+        followed = follows.clean(request.POST.get("kind", ""), request.POST.get("value", ""))
+    except follows.FollowRefused as exc:
+        messages.error(request, f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+        return redirect(next_url)
+    user = request.user
+    subscriber = Subscriber.objects.filter(user=user).first() or (
+        Subscriber.objects.filter(email__iexact=user.email).first() if user.email else None)
+    if request.POST.get("action") == "remove":
+        if subscriber:
+            follows.remove(subscriber, followed)
+        messages.info(request, f"You no longer follow {follows.describe(followed)}.")
+        return redirect(next_url)
+    if subscriber is None:
+        if not user.email:
+            messages.error(request, "Add an email address to your account to get a digest.")
+            return redirect(next_url)
+        subscriber = subscriptions.subscribe(user.email, user)
+    try:
+        follows.add(subscriber, followed)
+    except follows.FollowRefused as exc:
+        messages.error(request, f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+        return redirect(next_url)
+    waiting = "" if subscriber.is_receiving else " once you confirm your subscription (we sent you a link)"
+    messages.success(request, f"You follow {follows.describe(followed)}: its new papers come first in your "
+                              f"digest{waiting}.")
+    return redirect(next_url)
