@@ -11,7 +11,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse_lazy
 from django.shortcuts import get_object_or_404, redirect, render
@@ -106,9 +106,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     user = request.user
     upvoted = Paper.objects.filter(upvotes__user=user).order_by("-upvotes__created_at")[:50]
     submitted = DailyEntry.objects.filter(submitted_by=user).select_related("paper").order_by("-created_at")[:50]
-    subscription = Subscriber.objects.filter(user=user).order_by("-created_at").first()
-    if subscription is None and user.email:
-        subscription = Subscriber.objects.filter(email__iexact=user.email).first()
+    subscription = Subscriber.objects.for_reader(user)
     return render_shared(request, "accounts/profile.html", {
         "subscription": subscription,
         "subscription_token": subscription.token("manage") if subscription else "",
@@ -116,12 +114,6 @@ def profile(request: HttpRequest) -> HttpResponse:
         "submitted": submitted,
         "tokens": ApiToken.objects.filter(user=user).active(),
     }, upvoted)
-
-
-def _subscriptions(user) -> QuerySet[Subscriber]:
-    """The reader's digest subscriptions: made from their profile, or to their account's address."""
-    mine = Subscriber.objects.filter(user=user)
-    return mine | Subscriber.objects.filter(email__iexact=user.email) if user.email else mine
 
 
 @login_required
@@ -138,7 +130,7 @@ def my_data(request: HttpRequest) -> JsonResponse:
                             .values(arxiv_id=F("paper__arxiv_id"), listed_on=F("day"), at=F("created_at"))),
         "api_tokens": list(ApiToken.objects.filter(user=user).values(
             "name", "hint", "created_at", "last_used_at", "revoked_at")),
-        "digest_subscriptions": list(_subscriptions(user).values(
+        "digest_subscriptions": list(Subscriber.objects.of_reader(user).values(
             "email", "frequency", "categories", "with_code", "keywords", "min_score", "max_papers", "send_empty",
             "confirmed_at", "unsubscribed_at", "created_at")),
     }
@@ -154,7 +146,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     form = DeleteAccountForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
-            _subscriptions(user).delete()
+            Subscriber.objects.of_reader(user).delete()
             user.delete()  # upvotes, tokens and preferences go with it; upvote counts follow (papers/signals.py)
         logout(request)
         messages.info(request, "Your account is deleted.")

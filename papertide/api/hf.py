@@ -17,10 +17,11 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from papertide.api.errors import ApiError, api_view
-from papertide.papers.feed_filter import FeedFilter, FilterError
+from papertide.papers.feed_filter import FeedFilter
 from papertide.papers.models import DailyEntry, Paper
 from papertide.search.query import MAX_QUERY_CHARS
 from papertide.search.service import search as run_search
+from papertide.web.reader_filter import filter_in_address
 
 MAX_DAILY_LIMIT = 100
 MAX_SEARCH_LIMIT = 120
@@ -119,10 +120,10 @@ def _period(request: HttpRequest) -> tuple[dt.date, dt.date] | None:
 
 def request_filter(request: HttpRequest) -> FeedFilter:
     """papertide's own extension: `cat=cs.CV,-hep-*` and `code=1`, as on the feed pages (papers/feed_filter.py)."""
-    try:
-        return FeedFilter.parse(request.GET.get("cat", "")[:2000], has_code=request.GET.get("code") == "1")
-    except FilterError as exc:
-        raise ApiError(f"cat: {exc}") from None
+    found, problems = filter_in_address(request)
+    if problems:
+        raise ApiError(f"cat: {problems[0]}")
+    return found
 
 
 def _entries(request: HttpRequest) -> QuerySet[DailyEntry]:

@@ -210,13 +210,15 @@ def make_readers(count: int = BENCH_READERS, upvotes_each: int = 5, seed: int = 
 def reader_cookies(kind: str, session_keys: list[str], seed: int = 3) -> list[str] | None:
     """The readers' cookies: none (anonymous); a visit that started at a time of its own, so each sees its own
     "New" markers (returning, RETURNING_READERS of them); the same and a session of their own (logged-in)."""
+    from papertide.web.visits import SEEN_COOKIE, SINCE_COOKIE
+
     if kind == "anonymous":
         return None
     rng = random.Random(seed)
     now = time.time()
     cookies = []
     for n in range(len(session_keys) if kind == "logged-in" else RETURNING_READERS):
-        visit = f"pt_seen={now - 60:.0f}; pt_since={now - rng.uniform(3600, 30 * 86400):.0f}"
+        visit = f"{SEEN_COOKIE}={now - 60:.0f}; {SINCE_COOKIE}={now - rng.uniform(3600, 30 * 86400):.0f}"
         cookies.append(visit + (f"; sessionid={session_keys[n]}" if kind == "logged-in" else ""))
     return cookies
 

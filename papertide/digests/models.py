@@ -24,6 +24,16 @@ class SubscriberQuerySet(models.QuerySet):
         """Confirmed, not unsubscribed, not bouncing."""
         return self.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True, bouncing_since__isnull=True)
 
+    def of_reader(self, user) -> SubscriberQuerySet:
+        """A reader's subscriptions: made from their account, or to their account's address."""
+        mine = self.filter(user=user)
+        return mine | self.filter(email__iexact=user.email) if user.email else mine
+
+    def for_reader(self, user) -> Subscriber | None:
+        """The reader's digest: the newest made from their account, else the one to their account's address."""
+        made = self.filter(user=user).order_by("-created_at").first()
+        return made or (self.filter(email__iexact=user.email).first() if user.email else None)
+
 
 class Subscriber(models.Model):
     email = models.EmailField(max_length=254, unique=True)

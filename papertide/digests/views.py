@@ -17,6 +17,7 @@ from papertide.accounts import login_throttle
 from papertide.digests import follows, subscriptions
 from papertide.digests.forms import PreferencesForm, SubscribeForm
 from papertide.digests.models import Subscriber
+from papertide.papers.text import sentence
 
 
 def _invalid_link(request: HttpRequest) -> HttpResponse:
@@ -97,11 +98,10 @@ def follow(request: HttpRequest) -> HttpResponse:
     try:
         followed = follows.clean(request.POST.get("kind", ""), request.POST.get("value", ""))
     except follows.FollowRefused as exc:
-        messages.error(request, f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+        messages.error(request, sentence(str(exc)))
         return redirect(next_url)
     user = request.user
-    subscriber = Subscriber.objects.filter(user=user).first() or (
-        Subscriber.objects.filter(email__iexact=user.email).first() if user.email else None)
+    subscriber = Subscriber.objects.for_reader(user)
     if request.POST.get("action") == "remove":
         if subscriber:
             follows.remove(subscriber, followed)
@@ -115,7 +115,7 @@ def follow(request: HttpRequest) -> HttpResponse:
     try:
         follows.add(subscriber, followed)
     except follows.FollowRefused as exc:
-        messages.error(request, f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+        messages.error(request, sentence(str(exc)))
         return redirect(next_url)
     waiting = "" if subscriber.is_receiving else " once you confirm your subscription (we sent you a link)"
     messages.success(request, f"You follow {follows.describe(followed)}: its new papers come first in your "

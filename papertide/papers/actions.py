@@ -10,7 +10,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from papertide.papers.models import DailyEntry, Paper, Upvote
+from papertide.papers.models import DailyEntry, Paper, Upvote, id_month
+from papertide.papers.text import sentence
 from papertide.search.query import parse_query
 
 log = logging.getLogger(__name__)
@@ -24,9 +25,7 @@ class SubmissionRefused(Exception):
         self.status = status
 
     def as_sentence(self) -> str:
-        """For a page: a capital first (but arXiv stays arXiv) and a full stop."""
-        message = str(self)
-        return (message if message.startswith("arXiv") else message[:1].upper() + message[1:]) + "."
+        return sentence(str(self))
 
 
 def upvote(user, paper: Paper) -> bool:
@@ -80,15 +79,6 @@ def check_submission(user, text: str, *, today: dt.date) -> Submission | str:
             raise SubmissionRefused(f"{arxiv_id} was published in {month:%B %Y}; papers can be submitted for "
                                     f"{settings.SUBMISSION_MAX_AGE_DAYS} days")
     return arxiv_id
-
-
-def id_month(arxiv_id: str) -> dt.date | None:
-    """The month an arXiv id was given out in (2411.17775 and hep-th/9901001 both say so), or None."""
-    digits = arxiv_id.split("/")[-1][:4]
-    if not digits.isdigit() or not 1 <= int(digits[2:]) <= 12:
-        return None
-    year = int(digits[:2])
-    return dt.date(1900 + year if year >= 91 else 2000 + year, int(digits[2:]), 1)
 
 
 def needs_fetch(arxiv_id: str) -> bool:

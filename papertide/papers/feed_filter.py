@@ -27,10 +27,10 @@ class FilterError(ValueError):
 def _normalize(term: str) -> str:
     """A term in the taxonomy's spelling; FilterError when it names nothing."""
     if term.endswith("*"):
-        prefix = term[:-1].strip()
-        if prefix and any(c.lower().startswith(prefix.lower()) for c in taxonomy.CATEGORIES):
-            spelled = next(c for c in sorted(taxonomy.CATEGORIES) if c.lower().startswith(prefix.lower()))
-            return spelled[: len(prefix)] + "*"
+        prefix = term[:-1].strip().lower()
+        spelled = sorted(c for c in taxonomy.CATEGORIES if c.lower().startswith(prefix)) if prefix else []
+        if spelled:
+            return spelled[0][: len(prefix)] + "*"
     else:
         if term.lower() in taxonomy.GROUPS:
             return term.lower()
@@ -61,7 +61,7 @@ def _json_patterns(term: str) -> list[str]:
 
 def _primary_q(term: str, field: str) -> Q:
     exact, prefixes = _parts(term)
-    q = Q(**{f"{field}__in": exact}) if exact else Q(pk__in=[])
+    q = Q(**{f"{field}__in": exact}) if exact else Q()
     for prefix in prefixes:
         q |= Q(**{f"{field}__startswith": prefix})
     return q
@@ -107,6 +107,11 @@ class FeedFilter:
 
     def to_param(self) -> str:
         return self.terms + (";code" if self.has_code else "")
+
+    @property
+    def query_params(self) -> dict[str, str]:
+        """The address parameters that ask for this filter: `cat` (even empty: an explicit "no filter") and `code`."""
+        return {"cat": self.terms, **({"code": "1"} if self.has_code else {})}
 
     @property
     def terms(self) -> str:

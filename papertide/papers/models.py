@@ -26,6 +26,21 @@ class Source(models.TextChoices):
 PREVIEW_CHARS = 320
 
 
+def id_year(arxiv_id: str) -> int:
+    """The year an arXiv id was given out in: 2411.17775 and hep-th/9901001 start with YYMM (2000 if unreadable)."""
+    digits = arxiv_id.split("/")[-1][:2]
+    two_digits = int(digits) if digits.isdigit() else 0
+    return 1900 + two_digits if two_digits >= 91 else 2000 + two_digits  # arXiv began in 1991
+
+
+def id_month(arxiv_id: str) -> dt.date | None:
+    """The month an arXiv id was given out in, or None when its digits do not name one."""
+    digits = arxiv_id.split("/")[-1][:4]
+    if not digits.isdigit() or not 1 <= int(digits[2:]) <= 12:
+        return None
+    return dt.date(id_year(arxiv_id), int(digits[2:]), 1)
+
+
 class PaperQuerySet(models.QuerySet):
     def pending_index(self) -> PaperQuerySet:
         return self.filter(index_pending=True)
@@ -142,11 +157,7 @@ class Paper(models.Model):
     @property
     def year(self) -> int:
         """The year of v1: from its date when known, else from the id (arXiv ids start with YYMM)."""
-        if self.published:
-            return self.published.year
-        digits = self.arxiv_id.split("/")[-1][:2]
-        two_digits = int(digits) if digits.isdigit() else 0
-        return 1900 + two_digits if two_digits >= 91 else 2000 + two_digits  # arXiv began in 1991
+        return self.published.year if self.published else id_year(self.arxiv_id)
 
     def bibtex(self) -> str:
         """A BibTeX entry in arXiv's own style (@misc with eprint, archivePrefix, primaryClass)."""

@@ -3,8 +3,6 @@ the archives they belong to, and the groups arXiv shows on its front page."""
 
 from __future__ import annotations
 
-import re
-
 _SUBJECTS = {
     "cs": "AI AR CC CE CG CL CR CV CY DB DC DL DM DS ET FL GL GR GT HC IR IT LG LO MA MM MS NA NE NI OH OS PF PL "
           "RO SC SD SE SI SY",
@@ -46,9 +44,6 @@ GROUP_NAMES = {"cs": "Computer Science", "econ": "Economics", "eess": "Electrica
 
 ARCHIVES: frozenset[str] = frozenset(category.split(".")[0] for category in CATEGORIES)
 _BY_LOWER = {name.lower(): name for name in CATEGORIES | ARCHIVES}
-
-# The shape of any arXiv category, current or retired (alg-geom, chao-dyn, …): what may be stored.
-CATEGORY_PATTERN = re.compile(r"^[a-z]+(-[a-z]+)?(\.[A-Za-z]+(-[a-z]+)?)?$")
 
 
 def archive_of(category: str) -> str:

@@ -69,6 +69,11 @@ def ascii_letters(text: str) -> str:
     return decomposed.encode("ascii", "ignore").decode()
 
 
+def sentence(message: str) -> str:
+    """A message for a page: a capital first (but arXiv stays arXiv) and a full stop."""
+    return (message if message.startswith("arXiv") else message[:1].upper() + message[1:]) + "."
+
+
 def collapse_whitespace(text: str | None) -> str:
     """arXiv hard-wraps titles and abstracts; the line breaks carry no meaning."""
     return _WHITESPACE.sub(" ", text or "").strip()

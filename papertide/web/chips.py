@@ -34,7 +34,7 @@ class ChipBar:
 
 def _href(chosen: FeedFilter, sort: str) -> str:
     # `cat` stays even when empty: an explicit "no filter" outranks a remembered one.
-    params = {"cat": chosen.terms, **({"code": "1"} if chosen.has_code else {})}
+    params = dict(chosen.query_params)
     if sort != "trending":
         params["sort"] = sort
     return "?" + urlencode(params)

@@ -17,6 +17,7 @@ from papertide.papers.feed_filter import FeedFilter, FilterError
 from papertide.papers.models import DailyEntry, Paper
 from papertide.search.query import MAX_QUERY_CHARS
 from papertide.search.service import search
+from papertide.web.reader_filter import filter_in_address
 
 FEED_SIZE = 100
 TRENDING_DAYS = 7
@@ -67,7 +68,10 @@ class FilteredFeed(PaperFeed):
             return HttpResponseBadRequest(f"{exc}\n", content_type="text/plain; charset=utf-8")
 
     def get_object(self, request: HttpRequest) -> FeedFilter:
-        return FeedFilter.parse(request.GET.get("cat", "")[:2000], has_code=request.GET.get("code") == "1")
+        found, problems = filter_in_address(request)
+        if problems:
+            raise FilterError(problems[0])
+        return found
 
     def named(self, what: str, chosen: FeedFilter) -> str:
         return self.site_title(what + (f" ({chosen.describe()})" if chosen else ""))

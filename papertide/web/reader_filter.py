@@ -27,14 +27,12 @@ class ReaderFilter:
     @property
     def link_params(self) -> dict[str, str]:
         """What links within the page carry so that they keep showing this filter."""
-        if self.source != "link":
-            return {}
-        return {"cat": self.filter.terms, **({"code": "1"} if self.filter.has_code else {})}
+        return self.filter.query_params if self.source == "link" else {}
 
     @property
     def feed_query(self) -> str:
         """The query string that gives the RSS/Atom feeds this filter (feed readers send no cookies)."""
-        return query_string(cat=self.filter.terms, code="1" if self.filter.has_code else None)
+        return query_string(**self.filter.query_params)
 
     @property
     def cache_key(self) -> str:
@@ -66,9 +64,14 @@ def reader_filter(request: HttpRequest) -> ReaderFilter:
     return request._reader_filter
 
 
+def filter_in_address(request: HttpRequest) -> tuple[FeedFilter, list[str]]:
+    """The filter the address asks for (`?cat=…&code=1`), and a message for each term arXiv does not have."""
+    return FeedFilter.parse_lenient(request.GET.get("cat", "")[:2000], request.GET.get("code") == "1")
+
+
 def _resolve(request: HttpRequest) -> ReaderFilter:
     if "cat" in request.GET or "code" in request.GET:
-        found, problems = FeedFilter.parse_lenient(request.GET.get("cat", "")[:2000], request.GET.get("code") == "1")
+        found, problems = filter_in_address(request)
         return ReaderFilter(found, "link", problems)
     saved = saved_filter(request)
     if saved is not None:
