@@ -37,10 +37,10 @@ def indexed_demo(django_db_setup, django_db_blocker, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Rate-limit counters live in the cache, which is a directory shared by every test: start empty."""
+    """Rate-limit counters, sessions and pages live in caches shared by every test: start empty."""
     from django.core.cache import caches
 
-    for name in ("default", "pages", "cards"):
+    for name in ("default", "readers", "pages", "cards"):
         caches[name].clear()
     yield
 

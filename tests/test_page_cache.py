@@ -108,3 +108,23 @@ def test_an_expired_page_is_rendered_by_one_request_while_the_others_get_the_kep
     assert "Dark matter" in Client().get("/").content.decode()
     caches["pages"].delete(f"lock:{key}")
     assert "Renamed" in Client().get("/").content.decode()  # this one takes the lock and renders
+
+
+def test_a_site_with_more_readers_than_a_default_cache_holds_keeps_every_session_cached(django_user_model):
+    # Django's file cache holds 300 entries by default and drops a third at random when full: with more readers
+    # than that, page views went to the database for the session and the remembered filter (docs/benchmarks.md).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    Client().get("/")
+    readers = django_user_model.objects.bulk_create(django_user_model(username=f"reader{n}") for n in range(400))
+    clients = []
+    for reader in readers:
+        clients.append(Client())
+        clients[-1].force_login(reader)
+        clients[-1].get("/")
+    for reader_client in clients:
+        with CaptureQueriesContext(connection) as queries:
+            assert reader_client.get("/").status_code == 200
+        tables = " ".join(query["sql"] for query in queries.captured_queries)
+        assert "django_session" not in tables and "accounts_preferences" not in tables

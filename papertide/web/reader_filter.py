@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 
 from papertide.accounts.models import Preferences
@@ -44,15 +44,16 @@ def _cache_key(user) -> str:
 
 
 def saved_filter(request: HttpRequest) -> str | None:
-    """The reader's remembered filter: from their profile (through the shared cache: every feed page asks), or
+    """The reader's remembered filter: from their profile (through the readers' cache: every feed page asks), or
     from the cookie of an anonymous reader."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        saved = cache.get(_cache_key(user))
+        readers = caches["readers"]
+        saved = readers.get(_cache_key(user))
         if saved is None:
             found = Preferences.objects.filter(user=user).values_list("feed_filter", flat=True).first()
             saved = (found,)
-            cache.set(_cache_key(user), saved, 3600)
+            readers.set(_cache_key(user), saved, None)  # until `remember` changes it
         if saved[0] is not None:
             return saved[0]
     return request.COOKIES.get(COOKIE)
@@ -87,7 +88,7 @@ def remember(request: HttpRequest, response: HttpResponse, chosen: FeedFilter | 
             Preferences.objects.filter(user=user).delete()
         else:
             Preferences.objects.update_or_create(user=user, defaults={"feed_filter": chosen.to_param()})
-        cache.delete(_cache_key(user))
+        caches["readers"].delete(_cache_key(user))
         response.delete_cookie(COOKIE)
         return
     if chosen is None:
