@@ -209,7 +209,8 @@ def make_readers(count: int = BENCH_READERS, upvotes_each: int = 5, seed: int = 
 
 def reader_cookies(kind: str, session_keys: list[str], seed: int = 3) -> list[str] | None:
     """The readers' cookies: none (anonymous); a visit that started at a time of its own, so each sees its own
-    "New" markers (returning, RETURNING_READERS of them); the same and a session of their own (logged-in)."""
+    "New" markers (returning, RETURNING_READERS of them); the same and a session of their own (logged-in). Like a
+    browser, a returning reader sends back the CSRF cookie an earlier page set (32 hex digits are a valid secret)."""
     from papertide.web.visits import SEEN_COOKIE, SINCE_COOKIE
 
     if kind == "anonymous":
@@ -218,7 +219,8 @@ def reader_cookies(kind: str, session_keys: list[str], seed: int = 3) -> list[st
     now = time.time()
     cookies = []
     for n in range(len(session_keys) if kind == "logged-in" else RETURNING_READERS):
-        visit = f"{SEEN_COOKIE}={now - 60:.0f}; {SINCE_COOKIE}={now - rng.uniform(3600, 30 * 86400):.0f}"
+        visit = (f"{SEEN_COOKIE}={now - 60:.0f}; {SINCE_COOKIE}={now - rng.uniform(3600, 30 * 86400):.0f}; "
+                 f"csrftoken={rng.getrandbits(128):032x}")
         cookies.append(visit + (f"; sessionid={session_keys[n]}" if kind == "logged-in" else ""))
     return cookies
 
