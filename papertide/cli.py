@@ -102,7 +102,7 @@ def demo() -> None:
 
 
 @cli.command()
-@click.option("--rebuild", is_flag=True, help="Drop the full-text and vector indexes and rebuild them from the database.")
+@click.option("--rebuild", is_flag=True, help="Rebuild the full-text and vector indexes from the database; searches use the old ones until the new ones are in place.")
 @click.option("--chunk-size", type=click.IntRange(1, 10_000), default=256, show_default=True,
               help="Papers embedded and committed together.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (for logs).")

@@ -69,6 +69,34 @@ def test_rebuild_recreates_the_indexes_from_the_database(index_dir):
     assert FullTextIndex(index_dir / "fulltext").count() == 1504
 
 
+@pytest.mark.django_db
+def test_searches_keep_working_while_the_index_is_rebuilt(index_dir, monkeypatch):
+    from papertide.search import indexer
+    from papertide.search.query import parse_query
+
+    load_demo_day()
+    run_index(progress=False)
+    web = FullTextIndex(index_dir / "fulltext")  # as a web process holds it open
+    assert web.search(parse_query("dark matter"), 5)
+    Paper.objects.filter(arxiv_id="2411.18625").update(title="Quokka locomotion")
+    seen_while_building = []
+
+    def watched():
+        for position, paper in enumerate(all_papers()):
+            if position == 100:
+                seen_while_building.append(len(web.search(parse_query("dark matter"), 5)))
+                seen_while_building.append(len(service.search("dark matter halos", limit=5).paper_ids))
+            yield paper
+
+    all_papers = indexer._all_indexed
+    monkeypatch.setattr(indexer, "_all_indexed", watched)
+    report = run_index(rebuild=True, progress=False)
+    assert seen_while_building == [5, 5] and report.full_text == 1504
+    found = web.search(parse_query("quokka"), 5)  # the same reader now sees the new index
+    assert [Paper.objects.get(id=paper_id).arxiv_id for paper_id, _ in found] == ["2411.18625"]
+    assert not (index_dir / "fulltext.building").exists() and not (index_dir / "fulltext.retired").exists()
+
+
 def count(data_dir, sql):
     with sqlite3.connect(data_dir / "papertide.sqlite3", timeout=30) as db:
         return db.execute(sql).fetchone()[0]

@@ -2,12 +2,14 @@
 
 Why tantivy and not SQLite FTS5: FTS5 ranks every matching row, so a natural-language query takes
 ~200 ms at 100k papers and >1 s at 500k; tantivy prunes and stays at a few ms (docs/benchmarks.md).
-The index is derived: `papertide index --rebuild` recreates it from the papers table at any time.
+The index is derived: `papertide index --rebuild` recreates it from the papers table at any time, beside the
+live one, which keeps answering searches until the new one takes its place.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import threading
 from collections.abc import Iterable
@@ -70,6 +72,7 @@ class FullTextIndex:
         self._lock = threading.Lock()
         self._index: tantivy.Index | None = None
         self._meta_mtime = 0.0
+        self._directory_id = 0  # the inode of the directory opened: a rebuild puts a new one in its place
 
     @property
     def schema(self) -> tantivy.Schema:
@@ -85,17 +88,41 @@ class FullTextIndex:
                 self.path.mkdir(parents=True)
             self._index = tantivy.Index(_schema(), path=str(self.path))
             version_file.write_text(SCHEMA_VERSION)
+            self._directory_id = self.path.stat().st_ino
         return self._index
 
     def destroy(self) -> None:
         self._index = None
         shutil.rmtree(self.path, ignore_errors=True)
 
-    def _searcher(self) -> tantivy.Searcher:
-        # Another process (the index stage) commits; pick up its commits when meta.json changes.
-        meta = self.path / "meta.json"
-        mtime = meta.stat().st_mtime if meta.exists() else 0.0
+    def replace_with(self, papers: Iterable[IndexedPaper]) -> int:
+        """Build a whole new index of these papers beside this one, then put it in this one's place. Searches,
+        in this process and others, use the old index until the swap; a crash leaves the old one as it was."""
+        building = FullTextIndex(self.path.with_name(self.path.name + ".building"))
+        building.destroy()
+        count = building.add(papers, fresh=True)
+        building._index = None
+        retired = self.path.with_name(self.path.name + ".retired")
+        shutil.rmtree(retired, ignore_errors=True)
+        if self.path.exists():
+            os.rename(self.path, retired)
+        os.rename(building.path, self.path)
+        shutil.rmtree(retired, ignore_errors=True)  # open readers keep their files until they reopen
         with self._lock:
+            self._index, self._meta_mtime = None, 0.0
+        return count
+
+    def _searcher(self) -> tantivy.Searcher:
+        # Another process (the index stage) commits; pick up its commits when meta.json changes, and reopen
+        # when a rebuild has put a new directory in place.
+        try:
+            directory_id = self.path.stat().st_ino
+            mtime = (self.path / "meta.json").stat().st_mtime
+        except FileNotFoundError:  # the instant of a swap, or never built: keep what is open
+            directory_id, mtime = self._directory_id, self._meta_mtime
+        with self._lock:
+            if self._index is not None and directory_id != self._directory_id:
+                self._index = None
             if mtime != self._meta_mtime:
                 self.index.reload()
                 self._meta_mtime = mtime

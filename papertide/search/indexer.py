@@ -78,6 +78,12 @@ def _indexed(paper: Paper) -> IndexedPaper:
     )
 
 
+def _all_indexed() -> Iterator[IndexedPaper]:
+    ids = list(Paper.objects.order_by("id").values_list("id", flat=True))
+    for chunk in _chunks(ids, FULL_TEXT_CHUNK):
+        yield from (_indexed(p) for p in Paper.objects.filter(id__in=chunk).only(*FIELDS))
+
+
 def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
     for start in range(0, len(ids), size):
         yield ids[start:start + size]
@@ -103,19 +109,21 @@ def run_index(*, rebuild: bool = False, chunk_size: int = 256, progress: bool = 
     model = backend.model_name
     with index_lock():
         if rebuild:
-            backend.fulltext.destroy()
-            backend.vectors.destroy()
+            # Every embedding is checked again (kept where its text is unchanged); the live indexes keep
+            # answering searches until their replacements are written.
             Paper.objects.update(index_pending=True)
         mark_stale_embeddings(model)
         pending = list(Paper.objects.pending_index().order_by("id").values_list("id", flat=True))
-        # A full-text index that lags the table (deleted, or reset by a schema change) is refilled whole.
-        in_full_text = pending
-        if backend.fulltext.count() + len(pending) < Paper.objects.count():
-            in_full_text = list(Paper.objects.order_by("id").values_list("id", flat=True))
-
         # Full text first: it is fast, so word search covers new papers long before embeddings finish.
-        for ids in _chunks(in_full_text, FULL_TEXT_CHUNK):
-            report.full_text += backend.fulltext.add(_indexed(p) for p in Paper.objects.filter(id__in=ids).only(*FIELDS))
+        if rebuild:
+            report.full_text = backend.fulltext.replace_with(_all_indexed())
+        else:
+            # A full-text index that lags the table (deleted, or reset by a schema change) is refilled whole.
+            in_full_text = pending
+            if backend.fulltext.count() + len(pending) < Paper.objects.count():
+                in_full_text = list(Paper.objects.order_by("id").values_list("id", flat=True))
+            for ids in _chunks(in_full_text, FULL_TEXT_CHUNK):
+                report.full_text += backend.fulltext.add(_indexed(p) for p in Paper.objects.filter(id__in=ids).only(*FIELDS))
 
         changed: set[int] = set()
         with tqdm(total=len(pending), desc="Embedding papers", unit="paper", disable=not progress) as bar:
