@@ -78,6 +78,29 @@ def test_code_links_come_through(hub):
     assert hub.paper_info("2411.17769").github_repo == "https://github.com/itsmag11/Omegance"
 
 
+def test_the_openapi_document_describes_the_compatible_endpoints_as_they_answer(hub):
+    import jsonschema_rs
+
+    document = json.loads(get(hub.endpoint + "/api/openapi.json")[1])
+    paths, components = document["paths"], document["components"]
+
+    def described(path: str, status: str) -> dict:
+        schema = paths[path]["get"]["responses"][status]["content"]["application/json"]["schema"]
+        return {**schema, "components": components}
+
+    for path, url in (("/api/daily_papers", "/api/daily_papers?limit=100"),
+                      ("/api/papers/search", "/api/papers/search?q=gaussian+splatting"),
+                      ("/api/papers/{arxiv_id}", "/api/papers/2411.17769")):  # one with code: every field
+        status, body = get(hub.endpoint + url)
+        assert status == 200 and json.loads(body)
+        jsonschema_rs.validate(described(path, "200"), json.loads(body))
+    status, body = get(hub.endpoint + "/api/daily_papers?sort=hot")
+    assert status == 400
+    jsonschema_rs.validate(described("/api/daily_papers", "400"), json.loads(body))
+    with pytest.raises(jsonschema_rs.ValidationError):  # the description is not one every answer passes
+        jsonschema_rs.validate(described("/api/daily_papers", "200"), [{"paper": {"id": 1}}])
+
+
 # Shapes and errors, through Django's test client.
 
 @pytest.fixture
@@ -106,7 +129,8 @@ def test_item_keys_are_those_of_the_real_hf_response(client, demo):
      ("/api/daily_papers?sort=hot", "sort must be publishedAt or trending"),
      ("/api/daily_papers?p=-1", "p must be between 0"),
      ("/api/papers/search?q=" + "x" * 2001, "q must be at most 2000 characters"),
-     ("/api/papers/search?q=x&limit=121", "limit must be between 1 and 120")],
+     ("/api/papers/search?q=x&limit=121", "limit must be between 1 and 120"),
+     ("/api/daily_papers?cat=" + "cs.CV," * 100, "cat must be at most 500 characters")],
 )
 def test_bad_parameters_are_400_with_a_json_error(client, demo, url, message):
     response = client.get(url)

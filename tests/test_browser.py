@@ -244,6 +244,13 @@ def test_search_from_the_header(page):
     assert "gaussian" in page.locator(".card .title").first.inner_text().lower()
 
 
+def test_the_api_docs_list_every_endpoint_including_the_compatible_ones(page):
+    page.goto("/api/docs")
+    page.locator(".opblock").first.wait_for()
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/api/v1/papers" in paths and "/api/daily_papers" in paths and "/api/papers/search" in paths
+
+
 def test_the_week_view_and_the_calendar(page):
     page.goto("/day/2024-11-28/")  # not "/": a submission puts today's date on the list
     page.get_by_role("navigation", name="Period").get_by_role("link", name="Week").click()

@@ -153,3 +153,18 @@ def test_pages_make_no_external_requests(client, demo_day):
             for position in [i for i in range(len(page)) if page.startswith(attribute, i)]:
                 tag = page[position:position + 200]
                 assert "http" not in tag.split(">")[0], tag
+
+
+def test_static_files_go_compressed_to_browsers_that_take_gzip(client):
+    import gzip
+
+    plain = client.get("/static/ninja/swagger-ui-bundle.js")
+    body = b"".join(plain.streaming_content) if plain.streaming else plain.content
+    assert "Content-Encoding" not in plain and "Accept-Encoding" in plain["Vary"]
+    for _ in range(2):  # compressed once, then kept
+        packed = client.get("/static/ninja/swagger-ui-bundle.js", headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert packed["Content-Encoding"] == "gzip" and packed["Content-Type"] == plain["Content-Type"]
+        assert int(packed["Content-Length"]) == len(packed.content) < len(body) / 3
+        assert gzip.decompress(packed.content) == body
+    page = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in page  # pages carry CSRF tokens: never compressed

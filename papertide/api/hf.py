@@ -17,7 +17,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 from papertide.api.errors import ApiError, api_view
-from papertide.papers.feed_filter import FeedFilter
+from papertide.papers.feed_filter import MAX_API_CHARS, FeedFilter
 from papertide.papers.models import DailyEntry, Paper
 from papertide.search.query import MAX_QUERY_CHARS
 from papertide.search.service import search as run_search
@@ -120,6 +120,8 @@ def _period(request: HttpRequest) -> tuple[dt.date, dt.date] | None:
 
 def request_filter(request: HttpRequest) -> FeedFilter:
     """papertide's own extension: `cat=cs.CV,-hep-*` and `code=1`, as on the feed pages (papers/feed_filter.py)."""
+    if len(request.GET.get("cat", "")) > MAX_API_CHARS:
+        raise ApiError(f"cat must be at most {MAX_API_CHARS} characters")
     found, problems = filter_in_address(request)
     if problems:
         raise ApiError(f"cat: {problems[0]}")

@@ -15,15 +15,21 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from papertide.accounts.models import ApiToken
+from papertide.api import hf_openapi
 from papertide.api.errors import ApiError, json_error
-from papertide.papers.feed_filter import FeedFilter, FilterError
+from papertide.papers.feed_filter import MAX_API_CHARS, FeedFilter, FilterError
 from papertide.papers.actions import SubmissionRefused, remove_upvote, submit_paper, upvote
 from papertide.papers.models import DailyEntry, Paper
 from papertide.search.query import MAX_QUERY_CHARS
 from papertide.search.service import search as run_search
 from papertide.search.service import similar_papers
 
-api = NinjaAPI(
+class PapertideApi(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        return hf_openapi.add_to(super().get_openapi_schema(**kwargs))
+
+
+api = PapertideApi(
     title="papertide API",
     version="1",
     description="Papers, days, search and similar papers. Errors are `{\"error\": \"…\"}` with status 400 or 404.",
@@ -144,7 +150,7 @@ def list_papers(
     request: HttpRequest,
     day: dt.date | None = Query(None, description="Only papers on this day's list"),
     category: str | None = Query(None, max_length=40, description="Only papers in this category or archive, e.g. cs.CV"),
-    cat: str | None = Query(None, max_length=500, description="A filter as on the feed pages: cs.CV,cs.LG (either), "
+    cat: str | None = Query(None, max_length=MAX_API_CHARS, description="A filter as on the feed pages: cs.CV,cs.LG (either), "
                                                                  "cs (an archive), physics (a group), hep-* (a prefix), "
                                                                  "-hep-* (not in)"),
     code: bool = Query(False, description="Only papers with a code repository"),

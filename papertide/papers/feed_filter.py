@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from papertide.papers import taxonomy
 
 MAX_TERMS = 50
+MAX_API_CHARS = 500  # the longest `cat=` the APIs take: 50 terms fit, and any 500 characters fit a request line
 
 
 class FilterError(ValueError):
