@@ -45,7 +45,13 @@ def test_a_followed_author_comes_first_in_the_digest_whatever_the_filters(client
     assert sent[0] == "2411.17775"  # astro-ph, outside her cs.CV filter: the follow brings it, first
     assert len(sent) == 5 and all("cs.CV" in Paper.objects.get(arxiv_id=a).categories for a in sent[1:])
     (mail,) = smtp.to(alice.email)
-    assert "What is the amount of baryonic dark matter in galaxies?" in mail.get_body(("plain",)).get_content()
+    text, html = mail.get_body(("plain",)).get_content(), mail.get_body(("html",)).get_content()
+    assert "What is the amount of baryonic dark matter in galaxies?" in text
+    # The paper the follow brought says so; the papers her filters brought do not.
+    assert text.count("(Because you follow papers by Vaclav Vavrycuk)") == 1
+    title = text.index("baryonic dark matter")
+    assert title < text.index("Because you follow") < text.index("\n* ", title)  # under its title
+    assert html.count("Because you follow papers by Vaclav Vavrycuk") == 1 and "papertide:reason" not in html + text
 
 
 def test_a_followed_category_brings_its_papers(client, alice, alice_subscribed, smtp):

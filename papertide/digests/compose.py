@@ -10,6 +10,7 @@ from urllib.parse import quote, urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from papertide.digests.models import Subscriber
@@ -18,6 +19,7 @@ from papertide.papers.models import Paper
 from papertide.papers.text import shorten
 
 SNIPPET_CHARS = 280
+REASON_MARKER = "<!--papertide:reason-->"  # where a block says why this reader gets the paper (shared blocks)
 
 
 class PaperBlocks:
@@ -36,16 +38,27 @@ class PaperBlocks:
         return self._blocks[paper.pk]
 
 
+def _with_reason(block: tuple[str, str], reason: str) -> tuple[str, str]:
+    html, text = block
+    if not reason:
+        return html.replace(REASON_MARKER + "\n", "", 1), text.replace(REASON_MARKER, "", 1)
+    line = format_html('<div style="font-size: 13px; color: #5d6470; margin: 0 0 4px;">{}</div>', reason)
+    return html.replace(REASON_MARKER, line, 1), text.replace(REASON_MARKER, f"  ({reason})\n", 1)
+
+
 def compose(subscriber: Subscriber, period: DigestPeriod, papers: list[Paper], empty_reason: str,
-            blocks: PaperBlocks, message_key: str) -> EmailMultiAlternatives:
+            blocks: PaperBlocks, message_key: str, reasons: dict[int, str] | None = None) -> EmailMultiAlternatives:
+    """`reasons`: for papers a follow brought, which one ("Because you follow papers by …")."""
+    reasons = reasons or {}
+    shown = [_with_reason(blocks.get(p), reasons.get(p.pk, "")) for p in papers]
     manage_token = subscriber.token("manage")
     unsubscribe_url = subscriber.absolute_url("digest-unsubscribe", "manage")
     context = {
         "site_name": settings.SITE_NAME,
         "base_url": settings.BASE_URL,
         "period": period,
-        "papers_html": mark_safe("".join(blocks.get(p)[0] for p in papers)),  # noqa: S308 (our own templates)
-        "papers_text": "\n".join(blocks.get(p)[1] for p in papers),
+        "papers_html": mark_safe("".join(html for html, _ in shown)),  # noqa: S308 (our own templates)
+        "papers_text": "\n".join(text for _, text in shown),
         "count": len(papers),
         "empty_reason": empty_reason,
         "filters": describe_filters(subscriber),

@@ -36,6 +36,12 @@ def describe(follow: dict[str, str]) -> str:
     return f"{KINDS[follow['kind']]} {follow['value']}"
 
 
+def reason(follow: dict[str, str]) -> str:
+    """What a digest says beside a paper this follow brought."""
+    value = follow["value"] if len(follow["value"]) <= 80 else follow["value"][:79] + "…"  # a pasted abstract
+    return f"Because you follow {KINDS[follow['kind']]} {value}"
+
+
 def add(subscriber: Subscriber, follow: dict[str, str]) -> bool:
     """Follow it (once); False if it was followed already."""
     if follow in subscriber.follows:

@@ -79,13 +79,23 @@ class Candidates:
 
     def followed(self, subscriber: Subscriber) -> list[Paper]:
         """The period's papers that what the subscriber follows brings, trending first."""
+        brought = self.reasons(subscriber, [c.paper for c in self.items])
+        return [c.paper for c in self.items if c.paper.pk in brought]
+
+    def reasons(self, subscriber: Subscriber, papers: list[Paper]) -> dict[int, str]:
+        """For each of these papers that a follow brings, what the digest says of it (the first follow's words)."""
         if not subscriber.follows:
-            return []
+            return {}
         found: set[int] = set()
         for follow in subscriber.follows:
             if follow["kind"] == "search":
                 found |= self._searched(follow["value"])
-        return [c.paper for c in self.items if any(follows.brings(f, c.paper, found) for f in subscriber.follows)]
+        said = {}
+        for paper in papers:
+            bringing = next((f for f in subscriber.follows if follows.brings(f, paper, found)), None)
+            if bringing is not None:
+                said[paper.pk] = follows.reason(bringing)
+        return said
 
     def _searched(self, query: str) -> set[int]:
         """A followed search's papers among the period's (once per distinct query)."""

@@ -77,6 +77,7 @@ class Planned:
     digest: Digest | None
     papers: list[Paper]
     empty_reason: str
+    reasons: dict[int, str] = field(default_factory=dict)  # papers a follow brought: which one
 
 
 def _record(subscribers: list[Subscriber], period: DigestPeriod, candidates: Candidates, report: SendReport,
@@ -112,7 +113,8 @@ def _record_once(subscribers: list[Subscriber], period: DigestPeriod, candidates
                         report.in_doubt += 1
                     continue
                 papers = [item.paper for item in digest.items.select_related("paper")]
-                chosen.append(Planned(subscriber, digest, papers, digest.empty_reason))
+                chosen.append(Planned(subscriber, digest, papers, digest.empty_reason,
+                                      candidates.reasons(subscriber, papers)))
                 continue
             choice = candidates.choose(subscriber, sent_before[subscriber.pk])
             papers, reason = choice.papers, choice.empty_reason
@@ -120,7 +122,7 @@ def _record_once(subscribers: list[Subscriber], period: DigestPeriod, candidates
                 report.skipped[choice.empty_kind] += 1
                 log.debug("no digest for subscriber %s: %s", subscriber.pk, reason)
                 continue
-            chosen.append(Planned(subscriber, None, papers, reason))
+            chosen.append(Planned(subscriber, None, papers, reason, candidates.reasons(subscriber, papers)))
         if dry_run:
             return chosen
         # New digests and their papers in two statements per batch (this is the hot path: bench digest).
@@ -215,7 +217,8 @@ def _set_status(digest: Digest, status: str, *, only_if: str | None = None, **fi
 def _deliver(smtp, plan: Planned, period: DigestPeriod, blocks: PaperBlocks, report: SendReport) -> None:
     subscriber, digest = plan.subscriber, plan.digest
     # Composed before the claim, so that a sender stopping while a digest is "sending" is as rare as can be.
-    message = compose(subscriber, period, plan.papers, plan.empty_reason, blocks, message_key(subscriber, period))
+    message = compose(subscriber, period, plan.papers, plan.empty_reason, blocks, message_key(subscriber, period),
+                      plan.reasons)
     claimed = _set_status(digest, Digest.Status.SENDING, only_if=Digest.Status.PENDING,
                           claimed_at=timezone.now(), attempts=digest.attempts + 1)
     if not claimed:
@@ -254,4 +257,4 @@ def preview(subscriber: Subscriber, frequency: str, day: dt.date):
     candidates = Candidates(period)
     choice = candidates.choose(subscriber, candidates.already_sent([subscriber])[subscriber.pk])
     return compose(subscriber, period, choice.papers, choice.empty_reason, PaperBlocks(),
-                   message_key(subscriber, period))
+                   message_key(subscriber, period), candidates.reasons(subscriber, choice.papers))
