@@ -6,7 +6,15 @@ import datetime as dt
 
 from django.urls import register_converter
 
+from papertide import days
 from papertide.sources.records import ARXIV_ID_PATTERN
+
+
+def within_days(day: dt.date) -> dt.date:
+    """The day, or ValueError (a 404) past the days papertide takes (papertide/days.py)."""
+    if not days.within(day):
+        raise ValueError(day)
+    return day
 
 
 class ArxivIdConverter:
@@ -24,7 +32,7 @@ class IsoDateConverter:
 
     def to_python(self, value: str) -> dt.date:
         try:
-            return dt.date.fromisoformat(value)
+            return within_days(dt.date.fromisoformat(value))
         except ValueError:
             raise ValueError(value) from None  # an impossible date such as 2024-02-30 is a 404
 
@@ -41,7 +49,7 @@ class IsoWeekConverter:
         from papertide.web.periods import Period
 
         try:
-            return Period.week_of(dt.date.fromisocalendar(int(value[:4]), int(value[6:]), 1))
+            return Period.week_of(within_days(dt.date.fromisocalendar(int(value[:4]), int(value[6:]), 1)))
         except ValueError:
             raise ValueError(value) from None
 
@@ -58,7 +66,7 @@ class MonthConverter:
         from papertide.web.periods import Period
 
         try:
-            return Period.month_of(dt.date(int(value[:4]), int(value[5:]), 1))
+            return Period.month_of(within_days(dt.date(int(value[:4]), int(value[5:]), 1)))
         except ValueError:
             raise ValueError(value) from None
 

@@ -16,11 +16,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
+from papertide import days
 from papertide.api.errors import ApiError, api_view
 from papertide.papers.feed_filter import MAX_API_CHARS, FeedFilter
 from papertide.papers.models import DailyEntry, Paper
 from papertide.search.query import MAX_QUERY_CHARS
 from papertide.search.service import search as run_search
+from papertide.web.periods import Period
 from papertide.web.reader_filter import filter_in_address
 
 MAX_DAILY_LIMIT = 100
@@ -102,20 +104,21 @@ def _period(request: HttpRequest) -> tuple[dt.date, dt.date] | None:
     name, value = given[0], request.GET[given[0]].strip()
     try:
         if name == "date":
-            day = dt.date.fromisoformat(value)
-            return day, day
-        if name == "week":
+            first, period_of = dt.date.fromisoformat(value), Period.day
+        elif name == "week":
             match = _WEEK.match(value)
             if not match:
                 raise ValueError
-            start = dt.date.fromisocalendar(int(match[1]), int(match[2]), 1)
-            return start, start + dt.timedelta(days=6)
-        start = dt.datetime.strptime(value, "%Y-%m").date()
-        next_month = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
-        return start, next_month - dt.timedelta(days=1)
+            first, period_of = dt.date.fromisocalendar(int(match[1]), int(match[2]), 1), Period.week_of
+        else:
+            first, period_of = dt.datetime.strptime(value, "%Y-%m").date(), Period.month_of
     except ValueError:
         example = {"date": "2024-11-28", "week": "2024-W48", "month": "2024-11"}[name]
         raise ApiError(f"{name} must look like {example}, got {value[:40]!r}") from None
+    if not days.within(first):
+        raise ApiError(f"{name} must fall between {days.FIRST_DAY.year} and {days.LAST_DAY.year}, got {value[:40]!r}")
+    period = period_of(first)
+    return period.first, period.last
 
 
 def request_filter(request: HttpRequest) -> FeedFilter:

@@ -6,6 +6,7 @@ Rules, the same for every source:
   still empty, so re-importing changes nothing and a poorer source never blanks a field;
 - a record that puts the paper on a day's list adds it there unless it is already on the list;
 - a change in what other sites counted (upvotes, GitHub stars) updates the trending score;
+- what a source says is sanitized first (sources/records.py: control characters, links, categories, dates);
 - code and project links are extracted from the abstract and comments when no source gave them;
 - papers whose searchable text changed are marked `index_pending` for the index stage.
 """
@@ -21,7 +22,7 @@ from django.utils import timezone
 from papertide.papers import trending
 from papertide.papers.models import DailyEntry, Paper
 from papertide.papers.text import extract_code_url, extract_project_url
-from papertide.sources.records import PaperRecord
+from papertide.sources.records import PaperRecord, sanitized
 
 MERGED_FIELDS = (
     "title", "abstract", "authors", "categories", "primary_category", "published", "updated",
@@ -133,7 +134,7 @@ def _insert_papers(papers: list[Paper]) -> None:
 
 def upsert_papers(records: Iterable[PaperRecord]) -> UpsertResult:
     """Merge a batch of records into the database in one transaction."""
-    records = [_with_links(record) for record in records]
+    records = [_with_links(sanitized(record)) for record in records]
     result = UpsertResult()
     if not records:
         return result

@@ -3,10 +3,12 @@ syntax of any engine are treated as plain words, never as errors."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from papertide import days
 from papertide.papers.text import author_key
 from papertide.sources.records import ARXIV_ID
 
@@ -40,12 +42,13 @@ _DATE_FORMATS = {10: "%Y-%m-%d", 7: "%Y-%m", 4: "%Y"}
 
 
 def _date(value: str) -> dt.date | None:
-    """2024-11-28, 2024-11 or 2024 -> the first day it names; anything else -> None."""
+    """2024-11-28, 2024-11 or 2024 -> the first day it names; anything else (or outside papertide's days) -> None."""
     fmt = _DATE_FORMATS.get(len(value))
     try:
-        return dt.datetime.strptime(value, fmt).date() if fmt else None
+        day = dt.datetime.strptime(value, fmt).date() if fmt else None
     except ValueError:
         return None
+    return day if day is not None and days.within(day) else None
 
 
 def parse_query(raw: str) -> ParsedQuery:
@@ -87,6 +90,5 @@ def _end_of_period(day: dt.date, value: str) -> dt.date:
     if len(value) == 4:
         return dt.date(day.year, 12, 31)
     if len(value) == 7:
-        next_month = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
-        return next_month - dt.timedelta(days=1)
+        return day.replace(day=calendar.monthrange(day.year, day.month)[1])
     return day

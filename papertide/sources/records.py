@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+
+from papertide import days
 
 # New-style ids (0704.0001, 2411.17700) and old-style ids (hep-th/9901001, math.GT/0309136).
 ARXIV_ID_PATTERN = r"\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
@@ -64,3 +66,49 @@ class PaperRecord:
     # Counts observed elsewhere (Hugging Face upvotes, GitHub stars): the latest observation wins.
     external_upvotes: int | None = None
     github_stars: int | None = None
+
+
+# arXiv's categories: cs.CV, math.CO, hep-th, astro-ph.GA, q-bio.NC, cond-mat.stat-mech, physics.optics
+CATEGORY = re.compile(r"[a-z][a-z\-]*(?:\.[A-Za-z][A-Za-z\-]*)?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab, newline and carriage return
+URL_FIELDS = ("code_url", "project_url", "license")
+FUTURE_SLACK = dt.timedelta(days=7)  # a source's clock may run ahead; an announcement years ahead is wrong
+
+
+def web_url(text: str) -> str:
+    """The text if it is an http(s) address, else "" (a `javascript:` or `data:` link must never be rendered)."""
+    text = text.strip()
+    return text if re.match(r"https?://[^\s/]", text, re.I) and not _CONTROL.search(text) else ""
+
+
+def without_control_characters(text: str) -> str:
+    return _CONTROL.sub("", text)
+
+
+def sanitized(record: PaperRecord) -> PaperRecord:
+    """What every record passes through before it is stored, whatever its source: no control characters (XML
+    feeds cannot carry them), links only to http(s) addresses, only categories shaped like arXiv's, and dates
+    papertide can show (not past year 2999, nor more than a week ahead)."""
+    for item in fields(record):
+        value = getattr(record, item.name)
+        if isinstance(value, str):
+            setattr(record, item.name, without_control_characters(value))
+        elif isinstance(value, list):
+            setattr(record, item.name, [without_control_characters(v) for v in value if isinstance(v, str)])
+    for name in URL_FIELDS:
+        setattr(record, name, web_url(getattr(record, name)))
+    record.categories = [c for c in record.categories if CATEGORY.fullmatch(c)]
+    if not CATEGORY.fullmatch(record.primary_category):
+        record.primary_category = record.categories[0] if record.categories else ""
+    latest = dt.datetime.now(dt.UTC) + FUTURE_SLACK
+    for name in ("published", "updated"):
+        moment = getattr(record, name)
+        if moment is not None and (not days.within(moment) or _aware(moment) > latest):
+            setattr(record, name, None)
+    if record.listed_on is not None and (not days.within(record.listed_on) or record.listed_on > latest.date()):
+        record.listed_on = None
+    return record
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

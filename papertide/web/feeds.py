@@ -11,20 +11,50 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
 from papertide.papers.feed_filter import FeedFilter, FilterError
 from papertide.papers.models import DailyEntry, Paper
 from papertide.search.query import MAX_QUERY_CHARS
 from papertide.search.service import search
-from papertide.web.reader_filter import filter_in_address
+from papertide.sources.records import without_control_characters
+from papertide.web.reader_filter import filter_in_address, query_string
 
 FEED_SIZE = 100
 TRENDING_DAYS = 7
 
 
+def _clean(value):
+    if isinstance(value, str):
+        return without_control_characters(value)
+    if isinstance(value, (list, tuple)):
+        return [_clean(item) for item in value]
+    return value
+
+
+class CleanText:
+    """Every text a feed carries loses its control characters, which XML cannot hold: one stored title with \\x01,
+    or a query typed with one, made the whole feed fail (for every subscriber of a category)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*map(_clean, args), **{name: _clean(value) for name, value in kwargs.items()})
+
+    def add_item(self, *args, **kwargs) -> None:
+        super().add_item(*map(_clean, args), **{name: _clean(value) for name, value in kwargs.items()})
+
+
+class CleanRss(CleanText, Rss201rev2Feed):
+    pass
+
+
+class CleanAtom(CleanText, Atom1Feed):
+    pass
+
+
 class PaperFeed(Feed):
     """Items are papers; subclasses say which."""
+
+    feed_type = CleanRss
 
     def item_title(self, paper: Paper) -> str:
         return paper.title
@@ -126,7 +156,7 @@ class SearchFeed(PaperFeed):
         return f"Papers matching “{query}”, best matches first."
 
     def link(self, query: str) -> str:
-        return f"{reverse('search')}?q={query}"
+        return reverse('search') + query_string(q=query)
 
     def items(self, query: str) -> list[Paper]:
         return Paper.objects.in_order(search(query, limit=FEED_SIZE).paper_ids)
@@ -150,4 +180,4 @@ class CategoryFeed(SearchFeed):
 
 def atom(feed: type[PaperFeed]) -> type[PaperFeed]:
     """The Atom twin of an RSS feed."""
-    return type(f"{feed.__name__}Atom", (feed,), {"feed_type": Atom1Feed, "subtitle": feed.description})
+    return type(f"{feed.__name__}Atom", (feed,), {"feed_type": CleanAtom, "subtitle": feed.description})
