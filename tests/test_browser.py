@@ -203,6 +203,20 @@ def test_the_paper_page_renders_math(page):
     page.locator(".card .title .katex").first.wait_for()
 
 
+def test_math_from_an_abstract_cannot_cover_the_page(page):
+    page.goto(f"/papers/{MATH_PAPER}/")
+    page.locator(".abstract-full .katex").first.wait_for()
+    height = page.evaluate(r"""() => {
+        const p = document.createElement("p");
+        p.dataset.math = "";
+        p.textContent = "A $\\rule{3000em}{3000em}$ box and $\\href{javascript:alert(1)}{a link}$";
+        document.querySelector(".abstract-full").append(p);
+        renderMath(p.parentElement);
+        return [p.getBoundingClientRect().height, p.querySelectorAll("a").length];
+    }""")
+    assert height[0] < 600 and height[1] == 0
+
+
 def test_category_chips_narrow_the_feed_and_the_filter_is_remembered(page):
     page.goto("/day/2024-11-28/")
     groups = page.get_by_role("list", name="arXiv groups")

@@ -80,7 +80,7 @@ def test_a_forgotten_password_is_reset_by_email(client, alice, mailoutbox):
     assert "Check your inbox" in response.content.decode()
     (mail,) = mailoutbox
     assert mail.to == ["alice@example.org"] and "Reset your" in mail.subject
-    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.body)[1]
+    link = re.search(r"http://127.0.0.1:8000(/accounts/reset/\S+/)", mail.body)[1]  # BASE_URL, not the Host
     form_page = client.get(link, follow=True)
     assert "Choose a new password" in form_page.content.decode()
     done = client.post(form_page.request["PATH_INFO"],
@@ -88,6 +88,22 @@ def test_a_forgotten_password_is_reset_by_email(client, alice, mailoutbox):
     assert "Your password is changed" in done.content.decode()
     assert client.login(username="alice", password="a brand new phrase")
     assert "This link has expired" in client.get(link, follow=True).content.decode()  # links work once
+
+
+def test_a_reset_link_points_at_the_base_url_whatever_host_the_request_names(client, alice, mailoutbox, settings):
+    settings.ALLOWED_HOSTS, settings.BASE_URL = ["*"], "https://papers.example.org"
+    client.post("/accounts/password-reset/", {"email": "alice@example.org"}, HTTP_HOST="evil.example")
+    (mail,) = mailoutbox
+    assert "https://papers.example.org/accounts/reset/" in mail.body and "evil.example" not in mail.body
+
+
+def test_check_deploy_warns_when_any_host_is_accepted(settings):
+    from papertide.digests.checks import check_mail_settings
+
+    settings.ALLOWED_HOSTS = ["*"]
+    assert "papertide.W003" in {problem.id for problem in check_mail_settings(None)}
+    settings.ALLOWED_HOSTS = ["papers.example.org"]
+    assert "papertide.W003" not in {problem.id for problem in check_mail_settings(None)}
 
 
 def test_a_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(client, mailoutbox):

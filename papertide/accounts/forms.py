@@ -1,6 +1,9 @@
+from urllib.parse import urlsplit
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 
 
 class SignUpForm(UserCreationForm):
@@ -30,3 +33,12 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError("That is not your password.")
         return password
+
+
+class BaseUrlPasswordResetForm(PasswordResetForm):
+    """Reset links point at PAPERTIDE_BASE_URL, never at the Host header of the request that asked for them:
+    with a permissive ALLOWED_HOSTS, a request sent with `Host: evil.example` mailed the victim a link there."""
+
+    def save(self, **kwargs) -> None:
+        base = urlsplit(settings.BASE_URL)
+        super().save(**{**kwargs, "domain_override": base.netloc, "use_https": base.scheme == "https"})

@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from papertide.accounts import login_throttle
-from papertide.accounts.forms import DeleteAccountForm, SignUpForm
+from papertide.accounts.forms import BaseUrlPasswordResetForm, DeleteAccountForm, SignUpForm
 from papertide.accounts.models import ApiToken, Preferences
 from papertide.digests.models import Subscriber
 from papertide.papers.models import DailyEntry, Paper
@@ -66,6 +66,7 @@ class LoginView(SiteNameMixin, ThrottledMixin, auth_views.LoginView):
 
 class PasswordResetView(SiteNameMixin, ThrottledMixin, auth_views.PasswordResetView):
     throttle_scope = "password-reset"
+    form_class = BaseUrlPasswordResetForm
 
     @property
     def extra_email_context(self) -> dict:  # the reset email names the site too

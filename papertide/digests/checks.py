@@ -1,5 +1,6 @@
-"""Deployment checks (`papertide manage check --deploy`) for mail: a site in production that cannot send
-email loses its password resets, confirmations and digests without anyone noticing."""
+"""Deployment checks (`papertide manage check --deploy`) for what the site mails: a site in production that
+cannot send email loses its password resets, confirmations and digests without anyone noticing, and links
+must lead to the site itself."""
 
 from __future__ import annotations
 
@@ -22,5 +23,13 @@ def check_mail_settings(app_configs, **kwargs) -> list[Warning]:
             f"PAPERTIDE_BASE_URL is {settings.BASE_URL!r}: links in emails would not use https.",
             hint="Set PAPERTIDE_BASE_URL to the address readers use, e.g. https://papers.example.org.",
             id="papertide.W002",
+        ))
+    if "*" in settings.ALLOWED_HOSTS:
+        problems.append(Warning(
+            "PAPERTIDE_ALLOWED_HOSTS accepts any host: requests naming another site's host are answered, and any "
+            "link built from a request's Host header would point there.",
+            hint="List the names readers use, e.g. PAPERTIDE_ALLOWED_HOSTS=papers.example.org (emailed links are "
+                 "built from PAPERTIDE_BASE_URL either way).",
+            id="papertide.W003",
         ))
     return problems

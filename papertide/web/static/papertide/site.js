@@ -13,6 +13,11 @@ function renderMath(root) {
         { left: "\\(", right: "\\)", display: false },
       ],
       throwOnError: false, // a formula KaTeX cannot read stays as the author wrote it
+      // Abstracts come from anyone: no \href/\includegraphics-style commands, and no box or macro expansion big
+      // enough to cover the page ($\rule{3000em}{3000em}$ drew a 59,241 px black box).
+      trust: false,
+      maxSize: 20,
+      maxExpand: 200,
     });
   });
 }
