@@ -64,6 +64,25 @@ def test_an_unreadable_line_is_skipped_and_reported(tmp_path):
     assert "1 unreadable lines skipped (line 5)" in report.summary()
 
 
+@pytest.mark.django_db
+def test_lines_with_fields_of_the_wrong_type_are_skipped_and_the_rest_imported(tmp_path):
+    lines = FIRST_200.read_text().splitlines()[:8]
+    breakages = [("versions", "notalist"), ("categories", ["cs.AI"]), ("title", 12345), ("authors", ["A", "B"]),
+                 ("doi", 10.1), ("versions", ["v1"]), ("authors_parsed", 7)]
+    for n, (key, value) in enumerate(breakages):
+        item = json.loads(lines[n])
+        item[key] = value
+        if key == "authors_parsed":
+            item["authors"] = None  # so the parsed names are read
+        lines[n] = json.dumps(item)
+    path = tmp_path / "odd.json"
+    path.write_text("\n".join(lines) + "\n")
+    report = import_kaggle_dump(path, progress=False)
+    assert report.bad_lines == [1, 2, 3, 4, 5, 6, 7] and report.result.created == 1
+    again = import_kaggle_dump(path, progress=False, restart=True)  # a re-run gets past them too
+    assert again.bad_lines == [1, 2, 3, 4, 5, 6, 7] and again.result.unchanged == 1
+
+
 def big_dump(tmp_path, copies: int):
     """The real 2007 sample repeated under fresh ids, for a file worth killing mid-way."""
     path = tmp_path / "dump.json"

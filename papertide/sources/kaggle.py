@@ -25,7 +25,7 @@ def _rfc2822(text: str | None) -> dt.datetime | None:
 def _authors(item: dict) -> list[str]:
     # The free-text field keeps arXiv's spelling ("C.-P. Yuan"; authors_parsed has "C. -P.");
     # authors_parsed ([last, first, suffix]) is the fallback when the text is missing.
-    names = split_authors(item.get("authors"))
+    names = split_authors(_text(item, "authors"))
     if names:
         return names
     names = []
@@ -38,27 +38,42 @@ def _authors(item: dict) -> list[str]:
 
 
 def parse_kaggle_line(line: str | bytes) -> PaperRecord:
-    """One line of the dump -> a record. Raises SourceError for a line that is not a paper."""
+    """One line of the dump -> a record. Raises SourceError for a line that is not a paper, including one whose
+    fields have the wrong types (`"versions": "notalist"`, a list for `categories`, a number for `title`): the
+    importer skips and reports such a line instead of stopping on it at every run."""
     try:
         item = json.loads(line)
         arxiv_id, _ = split_arxiv_id(str(item["id"]))
-    except (ValueError, KeyError, TypeError) as exc:
+        return _record(item, arxiv_id)
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
         raise SourceError(f"not a Kaggle arXiv metadata line ({exc.__class__.__name__}: {exc})") from None
+
+
+def _text(item: dict, key: str) -> str:
+    value = item.get(key)
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{key} is a {type(value).__name__}, not text")
+    return value or ""
+
+
+def _record(item: dict, arxiv_id: str) -> PaperRecord:
     versions = item.get("versions") or []
-    categories = (item.get("categories") or "").split()
+    if not isinstance(versions, list) or not all(isinstance(v, dict) for v in versions):
+        raise TypeError("versions is not a list of {version, created} objects")
+    categories = _text(item, "categories").split()
     return PaperRecord(
         arxiv_id=arxiv_id,
         version=len(versions) or None,
         source=SOURCE_NAME,
-        title=clean_text(item.get("title")),
-        abstract=clean_text(item.get("abstract")),
+        title=clean_text(_text(item, "title")),
+        abstract=clean_text(_text(item, "abstract")),
         authors=_authors(item),
         categories=categories,
         primary_category=categories[0] if categories else "",
         published=_rfc2822(versions[0].get("created")) if versions else None,
         updated=_rfc2822(versions[-1].get("created")) if versions else None,
-        comments=clean_text(item.get("comments")),
-        journal_ref=clean_text(item.get("journal-ref")),
-        doi=(item.get("doi") or "").strip(),
-        license=(item.get("license") or "").strip(),
+        comments=clean_text(_text(item, "comments")),
+        journal_ref=clean_text(_text(item, "journal-ref")),
+        doi=_text(item, "doi").strip(),
+        license=_text(item, "license").strip(),
     )
