@@ -143,6 +143,8 @@ def test_importing_hf_again_updates_the_upvote_count_only():
     assert Paper.objects.get(arxiv_id="2410.17243").external_upvotes == 80
     entry = DailyEntry.objects.get(paper__arxiv_id="2410.17243")
     assert (entry.day, entry.how, entry.submitter_name) == (dt.date(2024, 10, 25), "imported", "Zesen Cheng")
+    import_daily_papers(HF.read_bytes(), "file")  # the older file again: the count does not roll back
+    assert Paper.objects.get(arxiv_id="2410.17243").external_upvotes == 80
 
 
 def test_hf_from_a_url_for_a_date(tmp_path):

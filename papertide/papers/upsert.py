@@ -5,7 +5,7 @@ Rules, the same for every source:
 - a record of a newer version replaces what it says; any other record only fills fields that are
   still empty, so re-importing changes nothing and a poorer source never blanks a field;
 - a record that puts the paper on a day's list adds it there unless it is already on the list;
-- a change in what other sites counted (upvotes, GitHub stars) updates the trending score;
+- what other sites counted (upvotes, GitHub stars) only grows, and updates the trending score;
 - what a source says is sanitized first (sources/records.py: control characters, links, categories, dates);
 - code and project links are extracted from the abstract and comments when no source gave them;
 - papers whose searchable text changed are marked `index_pending` for the index stage.
@@ -91,8 +91,11 @@ def merge_record(paper: Paper, record: PaperRecord) -> set[str]:
         paper.announced_on = record.listed_on
         changed.add("announced_on")
     for name in OBSERVED_COUNTS:
-        value = getattr(record, name)
-        if value is not None and value != getattr(paper, name):
+        # Counts observed elsewhere only grow here: sources carry no time of observation, and an older file
+        # imported after a newer one rolled upvotes 50 -> 10 (and the trending order with them). An unstar
+        # is missed until the count passes it again, which costs less than a rollback.
+        value, current = getattr(record, name), getattr(paper, name)
+        if value is not None and (current is None or value > current):
             setattr(paper, name, value)
             changed.add(name)
     return changed

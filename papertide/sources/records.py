@@ -63,7 +63,7 @@ class PaperRecord:
     # How the paper came onto the list (a DailyEntry.How value) and who put it there, if someone did.
     listed_how: str = "announced"
     submitter_name: str = ""
-    # Counts observed elsewhere (Hugging Face upvotes, GitHub stars): the latest observation wins.
+    # Counts observed elsewhere (Hugging Face upvotes, GitHub stars): the highest observation wins.
     external_upvotes: int | None = None
     github_stars: int | None = None
 
