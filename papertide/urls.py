@@ -21,11 +21,27 @@ def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return defaults.page_not_found(request, exception)
 
 
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A request Django refuses before any view (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields): JSON
+    for the API too."""
+    if request.path.startswith("/api/"):
+        return json_error(f"bad request: {exception or 'the request could not be read'}"[:300], 400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return json_error(f"forbidden: {exception or 'not allowed'}"[:300], 403)
+    return defaults.permission_denied(request, exception)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return json_error("internal error; it has been logged", 500)
     return defaults.server_error(request)
 
 
+handler400 = bad_request
+handler403 = permission_denied
 handler404 = not_found
 handler500 = server_error

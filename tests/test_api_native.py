@@ -82,3 +82,11 @@ def test_the_docs_page_loads_nothing_from_elsewhere(client, db):
     sources = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert sources and all(source.startswith("/") for source in sources)
     assert client.get("/api/openapi.json").json()["info"]["title"] == "papertide API"
+
+
+@pytest.mark.django_db
+def test_a_body_too_big_to_read_is_a_json_error(client):
+    huge = '{"q": "' + "x" * 3_000_000 + '"}'  # over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB)
+    response = client.post("/api/v1/search", huge, content_type="application/json")
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    assert response.json()["error"].startswith("bad request")
