@@ -1,10 +1,17 @@
 """Fixed-window counters in the shared cache, so every web worker sees the same counts.
-Used by the API's anonymous rate limit and by the log-in and password-reset forms."""
+Used by the API's anonymous rate limit and by the log-in and password-reset forms.
+
+Counting is atomic across the machine's web processes and threads: a file cache's `incr` reads, then writes,
+and 300–400 parallel requests got 219–234 through a limit of 120. A lock file serializes the few microseconds
+of each count."""
 
 from __future__ import annotations
 
+import fcntl
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -36,15 +43,20 @@ def _key(scope: str, client: str, window: int) -> tuple[str, float, float]:
     return f"throttle:{scope}:{client}:{start:.0f}", start, now
 
 
+@contextmanager
+def _counting() -> Iterator[None]:
+    # One open file per call: flock then also excludes the other threads of this process.
+    with open(settings.DATA_DIR / "throttle.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def count(scope: str, client: str, window: int) -> Window:
     """Count one event for this client and return the window so far."""
     key, start, now = _key(scope, client, window)
-    cache.add(key, 0, timeout=window + 1)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window + 1)
-        used = 1
+    with _counting():
+        used = cache.get(key, 0) + 1
+        cache.set(key, used, timeout=window + 1)
     return Window(used, max(1, math.ceil(start + window - now)))
 
 

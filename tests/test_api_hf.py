@@ -162,6 +162,13 @@ def test_anonymous_use_is_rate_limited(client, demo, settings):
     cache.clear()
 
 
+def test_a_logged_in_browser_is_limited_as_its_reader(client, demo, settings, django_user_model):
+    settings.API_RATE_LIMIT, settings.API_RATE_WINDOW = 2, 60
+    client.force_login(django_user_model.objects.create_user("reader"))
+    answers = [client.get("/api/papers/2411.17775", REMOTE_ADDR=f"10.0.0.{n}").status_code for n in range(3)]
+    assert answers == [200, 200, 429]  # from any address
+
+
 def test_feeds_from_the_running_server_parse_cleanly(hub):
     import feedparser
 

@@ -58,12 +58,32 @@ def test_login_attempts_are_limited(client, alice, settings):
     assert "_auth_user_id" not in client.session
 
 
-def test_the_limit_also_holds_for_one_user_name_from_many_addresses(client, alice, settings):
+def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out_elsewhere(client, alice, settings):
     settings.LOGIN_RATE_LIMIT = 2
-    for n in range(2):
-        client.post("/accounts/login/", {"username": "alice", "password": "guess"}, REMOTE_ADDR=f"10.0.0.{n}")
-    response = client.post("/accounts/login/", {"username": "alice", "password": "guess"}, REMOTE_ADDR="10.0.0.9")
+    attacker = {"REMOTE_ADDR": "10.0.0.66"}
+    for _ in range(2):
+        client.post("/accounts/login/", {"username": "alice", "password": "guess"}, **attacker)
+    assert client.post("/accounts/login/", {"username": "alice", "password": "guess"}, **attacker).status_code == 429
+    owner = client.post("/accounts/login/", {"username": "alice", "password": "correct horse battery"},
+                        REMOTE_ADDR="10.0.0.1")
+    assert owner.status_code == 302  # logged in from her own address
+
+
+def test_one_user_name_tried_from_many_addresses_is_slowed_down(client, alice, settings):
+    settings.LOGIN_RATE_LIMIT = 2  # per address; ten times that for the name from everywhere
+    for n in range(20):
+        client.post("/accounts/login/", {"username": "alice", "password": "guess"}, REMOTE_ADDR=f"10.0.1.{n}")
+    response = client.post("/accounts/login/", {"username": "alice", "password": "guess"}, REMOTE_ADDR="10.0.2.1")
     assert response.status_code == 429
+
+
+def test_sign_ups_from_one_address_are_limited(client, settings):
+    settings.LOGIN_RATE_LIMIT = 2
+    answers = [client.post("/accounts/signup/", {"username": f"bot{n}", "email": f"bot{n}@example.org",
+                                                 "password1": "a long pass phrase", "password2": "a long pass phrase"})
+               for n in range(3)]
+    assert [a.status_code for a in answers] == [302, 302, 429]
+    assert "Too many new accounts from here" in answers[2].content.decode()
 
 
 def test_a_successful_login_forgets_earlier_failures(client, alice, settings):

@@ -1,5 +1,10 @@
 """Log-in and password-reset attempts, limited per client address and per user name, so nobody can try
-password after password (or flood someone's inbox with reset links)."""
+password after password (or flood someone's inbox with reset links).
+
+Each attempt is counted before it is judged (counting is atomic, papertide/throttle.py): checking first and
+counting after let 13 of 10 parallel attempts through. A name is limited per address, so that ten wrong
+passwords from elsewhere do not lock its owner out, and also, ten times more loosely, from everywhere at once,
+which slows down one name tried from many addresses."""
 
 from __future__ import annotations
 
@@ -9,29 +14,30 @@ from django.http import HttpRequest
 from papertide import throttle
 
 
-def _clients(request: HttpRequest, scope: str) -> list[tuple[str, str]]:
-    clients = [(scope, f"ip:{throttle.client_address(request)}")]
-    name = (request.POST.get("username") or request.POST.get("email") or "").strip().lower()
+EVERYWHERE_FACTOR = 10  # a name's attempts from all addresses together may be this many times the limit
+
+
+def _clients(request: HttpRequest, scope: str) -> list[tuple[str, str, int]]:
+    """(scope, counter, limit) of each counter an attempt counts against."""
+    address, limit = throttle.client_address(request), settings.LOGIN_RATE_LIMIT
+    clients = [(scope, f"ip:{address}", limit)]
+    name = (request.POST.get("username") or request.POST.get("email") or "").strip().lower()[:150]
     if name:
-        clients.append((scope, f"name:{name[:150]}"))
+        clients += [(scope, f"name:{name}:ip:{address}", limit), (scope, f"name:{name}", limit * EVERYWHERE_FACTOR)]
     return clients
 
 
-def seconds_blocked(request: HttpRequest, scope: str) -> int:
-    """0 if this attempt may go ahead, else how long the client must wait."""
-    waits = [
-        window.reset
-        for window in (throttle.peek(s, c, settings.LOGIN_RATE_WINDOW) for s, c in _clients(request, scope))
-        if window.used >= settings.LOGIN_RATE_LIMIT
-    ]
+def admit(request: HttpRequest, scope: str) -> int:
+    """Count this attempt; 0 if it may go ahead, else how many seconds the client must wait."""
+    waits = []
+    for s, c, limit in _clients(request, scope):
+        window = throttle.count(s, c, settings.LOGIN_RATE_WINDOW)
+        if window.used > limit:
+            waits.append(window.reset)
     return max(waits, default=0)
 
 
-def count_attempt(request: HttpRequest, scope: str) -> None:
-    for s, c in _clients(request, scope):
-        throttle.count(s, c, settings.LOGIN_RATE_WINDOW)
-
-
 def forget_attempts(request: HttpRequest, scope: str) -> None:
-    for s, c in _clients(request, scope):
+    """After a successful log-in: its failed attempts no longer count."""
+    for s, c, _ in _clients(request, scope):
         throttle.forget(s, c, settings.LOGIN_RATE_WINDOW)

@@ -39,7 +39,7 @@ class ThrottledMixin:
     throttle_scope = ""
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        wait = login_throttle.seconds_blocked(request, self.throttle_scope)
+        wait = login_throttle.admit(request, self.throttle_scope)
         if wait:
             form = self.get_form()
             form.errors.clear()
@@ -55,10 +55,6 @@ class ThrottledMixin:
 class LoginView(SiteNameMixin, ThrottledMixin, auth_views.LoginView):
     throttle_scope = "login"
 
-    def form_invalid(self, form):
-        login_throttle.count_attempt(self.request, self.throttle_scope)
-        return super().form_invalid(form)
-
     def form_valid(self, form):
         login_throttle.forget_attempts(self.request, self.throttle_scope)
         return super().form_valid(form)
@@ -72,16 +68,19 @@ class PasswordResetView(SiteNameMixin, ThrottledMixin, auth_views.PasswordResetV
     def extra_email_context(self) -> dict:  # the reset email names the site too
         return {"site_name": settings.SITE_NAME}
 
-    def form_valid(self, form):
-        login_throttle.count_attempt(self.request, self.throttle_scope)  # every request sends a mail
-        return super().form_valid(form)
-
 
 def signup(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next") or request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         next_url = ""
     form = SignUpForm(request.POST or None)
+    wait = login_throttle.admit(request, "signup") if request.method == "POST" else 0
+    if wait:
+        form.errors.clear()
+        form.add_error(None, f"Too many new accounts from here. Try again in {math.ceil(wait / 60)} minutes.")
+        response = render(request, "registration/signup.html", {"form": form, "next": next_url}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")

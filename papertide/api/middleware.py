@@ -14,11 +14,13 @@ READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def rate_limit(request: HttpRequest) -> tuple[bool, dict[str, str]]:
-    """Fixed-window counting per client address, shared by all web workers through the cache."""
+    """Fixed-window counting per client address (or logged-in reader), shared by all web workers through the cache."""
     limit, window = settings.API_RATE_LIMIT, settings.API_RATE_WINDOW
-    if not limit or request.user.is_authenticated:
+    if not limit:
         return True, {}
-    counted = throttle.count("api", throttle.client_address(request), window)
+    # A logged-in browser is counted as its reader, wherever it connects from; anyone else by address.
+    client = f"user:{request.user.pk}" if request.user.is_authenticated else throttle.client_address(request)
+    counted = throttle.count("api", client, window)
     used, reset = counted.used, counted.reset
     headers = {"RateLimit-Limit": str(limit), "RateLimit-Remaining": str(max(0, limit - used)),
                "RateLimit-Reset": str(reset), "RateLimit-Policy": f"{limit};w={window}"}

@@ -30,11 +30,10 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     form = SubscribeForm(request.POST)
     if not form.is_valid():
         return render(request, "digests/subscribe.html", {"form": form}, status=400)
-    wait = login_throttle.seconds_blocked(request, "subscribe")
+    wait = login_throttle.admit(request, "subscribe")
     if wait:
         form.add_error(None, f"Too many subscriptions from here. Try again in {math.ceil(wait / 60)} minutes.")
         return render(request, "digests/subscribe.html", {"form": form}, status=429)
-    login_throttle.count_attempt(request, "subscribe")
     user = request.user if request.user.is_authenticated else None
     subscriptions.subscribe(form.cleaned_data["email"], user=user)
     return render(request, "digests/check_inbox.html", {"email": form.cleaned_data["email"]})
