@@ -40,6 +40,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "papertide.api.middleware.ApiMiddleware",
+    "papertide.web.search_limit.SearchLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "papertide.web.visits.VisitMiddleware",
@@ -158,6 +159,9 @@ PAGE_CACHE_SECONDS = conf.env_int("PAGE_CACHE_SECONDS", 30, minimum=0, maximum=3
 # API (docs/api.md)
 API_RATE_LIMIT = conf.env_int("API_RATE_LIMIT", 120, minimum=0)  # requests per window; 0 = no limit
 API_RATE_WINDOW = conf.env_int("API_RATE_WINDOW", 60, minimum=1, maximum=86_400)  # seconds
+# Searches (page, APIs, search feeds) per client or reader per window; 0 = no limit (web/search_limit.py).
+SEARCH_RATE_LIMIT = conf.env_int("SEARCH_RATE_LIMIT", 60, minimum=0)
+SEARCH_RATE_WINDOW = conf.env_int("SEARCH_RATE_WINDOW", 60, minimum=1, maximum=86_400)  # seconds
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -18,7 +18,8 @@ REAL = json.loads((FIXTURES / "hf" / "daily_papers_2024-10-25.first4of-N.json").
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
-    process, base = start_server(tmp_path_factory.mktemp("hf-api"))
+    # No search limit: the fixture polls until search by meaning is ready, and the tests search a lot.
+    process, base = start_server(tmp_path_factory.mktemp("hf-api"), SEARCH_RATE_LIMIT="0")
     wait_for_http(base + "/", process)
     deadline = time.monotonic() + 60  # search by meaning once the background index run is done
     while "ranked by meaning" not in get(base + "/search/?q=gaussian")[1] and time.monotonic() < deadline:

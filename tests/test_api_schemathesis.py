@@ -19,7 +19,7 @@ def test_schemathesis_finds_no_server_error(tmp_path):
     schemathesis = shutil.which("schemathesis") or str(Path(sys.executable).with_name("schemathesis"))
     # Hundreds of requests in seconds: no rate limit. Submissions of unknown papers reach for arXiv,
     # here a closed local port, so they must end as a clear 503, never a server error.
-    settings = {"API_RATE_LIMIT": "0", "ARXIV_API_URL": "http://127.0.0.1:9/api/query"}
+    settings = {"API_RATE_LIMIT": "0", "SEARCH_RATE_LIMIT": "0", "ARXIV_API_URL": "http://127.0.0.1:9/api/query"}
     process, base = start_server(tmp_path, **settings)
     try:
         wait_for_http(base + "/", process)

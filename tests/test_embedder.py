@@ -29,3 +29,14 @@ def test_vectors_are_unit_length_and_batches_do_not_change_them(embedder):
     batched = embedder.embed_documents(["graph neural networks", "a much longer text about something else"])
     assert abs(np.linalg.norm(alone) - 1) < 1e-5
     assert float(alone @ batched[0]) > 0.99999
+
+
+def test_a_query_asked_again_is_not_embedded_again():
+    from papertide.search.embedder import get_embedder
+
+    embedder = get_embedder("all-MiniLM-L6-v2")
+    first = embedder.embed_query("sparse attention for long documents")
+    assert embedder.embed_query("sparse attention for long documents") is first and not first.flags.writeable
+    embedder.forget_queries()
+    again = embedder.embed_query("sparse attention for long documents")
+    assert again is not first and np.allclose(again, first)

@@ -56,3 +56,19 @@ def test_parallel_wrong_passwords_get_exactly_the_limit(server):
     with ThreadPoolExecutor(16) as pool:
         answers = list(pool.map(attempt, range(30)))
     assert answers.count(200) == 10 and answers.count(429) == 20  # 200: the form again, "wrong password"
+
+
+@pytest.mark.django_db
+def test_searches_are_limited_per_reader_on_every_route_that_runs_one(client, settings, django_user_model):
+    settings.SEARCH_RATE_LIMIT, settings.SEARCH_RATE_WINDOW = 3, 60
+    assert client.get("/search/").status_code == 200  # the empty page runs no search: not counted
+    routes = ["/search/?q=dark+matter", "/api/papers/search?q=dark+matter", "/api/v1/search?q=dark+matter"]
+    assert [client.get(route).status_code for route in routes] == [200, 200, 200]
+    page, api = client.get("/search/?q=galaxies"), client.get("/api/v1/search?q=galaxies")
+    assert page.status_code == 429 and "Too many searches" in page.content.decode() and page["Retry-After"]
+    assert api.status_code == 429 and "Too many searches" in api.json()["error"]
+    assert client.get("/feeds/search.rss?q=galaxies").status_code == 429
+    assert client.get("/").status_code == 200  # reading is not searching
+    reader = django_user_model.objects.create_user("reader")
+    client.force_login(reader)  # a reader of their own, wherever they connect from
+    assert client.get("/search/?q=stars", REMOTE_ADDR="10.9.9.9").status_code == 200

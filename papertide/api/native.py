@@ -208,7 +208,7 @@ def _search(q: str, limit: int) -> dict:
     return {"query": q, "mode": result.mode, "notice": result.notice, "items": Paper.objects.in_order(result.paper_ids)}
 
 
-@api.get("/v1/search", response={200: SearchOut, 400: ErrorOut}, tags=["search"])
+@api.get("/v1/search", response={200: SearchOut, 400: ErrorOut, 429: ErrorOut}, tags=["search"])
 def search(request: HttpRequest, q: str = Query(..., max_length=MAX_GET_QUERY_CHARS),
            limit: int = Query(20, ge=1, le=100)):
     """Hybrid search by meaning and words; filters: author:"Name", cat:cs.CV, from:2024-11-01, to:2024-11.
@@ -216,7 +216,7 @@ def search(request: HttpRequest, q: str = Query(..., max_length=MAX_GET_QUERY_CH
     return _search(q, limit)
 
 
-@api.post("/v1/search", response={200: SearchOut, 400: ErrorOut}, tags=["search"])
+@api.post("/v1/search", response={200: SearchOut, 400: ErrorOut, 429: ErrorOut}, tags=["search"])
 def search_long(request: HttpRequest, body: SearchIn):
     """The same search with the query in a JSON body: `{"q": "…", "limit": 20}`, up to 2,000 characters."""
     return _search(body.q, body.limit)

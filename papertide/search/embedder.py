@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +17,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 BUNDLED_MODEL = "all-MiniLM-L6-v2"
+QUERY_CACHE = 2048  # query vectors kept per process (1.5 kB each)
 
 
 class EmbedderUnavailable(Exception):
@@ -80,10 +81,28 @@ class Embedder:
         return int(self._sentence_transformer.get_sentence_embedding_dimension())
 
     def embed_query(self, text: str) -> np.ndarray:
-        encoder = self._numpy_encoder
-        if encoder is not None:
-            return encoder.encode([text])[0]
-        return self._sentence_transformer.encode([text], normalize_embeddings=True)[0].astype(np.float32)
+        """The query's unit vector (read-only), kept for the QUERY_CACHE latest distinct queries: the same
+        searches come again (a feed reader polling a saved search, paging, sorting), and embedding is most
+        of a search's cost."""
+        return self._embed_query_cached(text)
+
+    def forget_queries(self) -> None:
+        """Empty the query cache (benchmarks time the embedding itself)."""
+        self._embed_query_cached.cache_clear()
+
+    @cached_property
+    def _embed_query_cached(self):
+        @lru_cache(maxsize=QUERY_CACHE)
+        def embed(text: str) -> np.ndarray:
+            encoder = self._numpy_encoder
+            if encoder is not None:
+                vector = encoder.encode([text])[0]
+            else:
+                vector = self._sentence_transformer.encode([text], normalize_embeddings=True)[0].astype(np.float32)
+            vector.flags.writeable = False
+            return vector
+
+        return embed
 
     def embed_documents(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Unit vectors for documents; callers pass texts sorted by length so batches pad little."""
