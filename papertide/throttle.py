@@ -53,11 +53,21 @@ def _counting() -> Iterator[None]:
 
 def count(scope: str, client: str, window: int) -> Window:
     """Count one event for this client and return the window so far."""
-    key, start, now = _key(scope, client, window)
+    return count_all([(scope, client)], window)[0]
+
+
+def count_all(counters: list[tuple[str, str]], window: int) -> list[Window]:
+    """Count one event on several (scope, client) counters at once: one attempt judged by several limits is
+    counted on all of them together, or two racing attempts could each see the other's count on one counter
+    and both be refused."""
+    windows = []
     with _counting():
-        used = cache.get(key, 0) + 1
-        cache.set(key, used, timeout=window + 1)
-    return Window(used, max(1, math.ceil(start + window - now)))
+        for scope, client in counters:
+            key, start, now = _key(scope, client, window)
+            used = cache.get(key, 0) + 1
+            cache.set(key, used, timeout=window + 1)
+            windows.append(Window(used, max(1, math.ceil(start + window - now))))
+    return windows
 
 
 def peek(scope: str, client: str, window: int) -> Window:

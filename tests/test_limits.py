@@ -55,7 +55,7 @@ def test_parallel_wrong_passwords_get_exactly_the_limit(server):
 
     with ThreadPoolExecutor(16) as pool:
         answers = list(pool.map(attempt, range(30)))
-    assert answers.count(200) == 10 and answers.count(429) == 20  # 200: the form again, "wrong password"
+    assert answers.count(200) == 10 and answers.count(429) == 20, answers  # 200: the form again, "wrong password"
 
 
 @pytest.mark.django_db

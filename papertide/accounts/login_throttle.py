@@ -29,12 +29,9 @@ def _clients(request: HttpRequest, scope: str) -> list[tuple[str, str, int]]:
 
 def admit(request: HttpRequest, scope: str) -> int:
     """Count this attempt; 0 if it may go ahead, else how many seconds the client must wait."""
-    waits = []
-    for s, c, limit in _clients(request, scope):
-        window = throttle.count(s, c, settings.LOGIN_RATE_WINDOW)
-        if window.used > limit:
-            waits.append(window.reset)
-    return max(waits, default=0)
+    clients = _clients(request, scope)
+    windows = throttle.count_all([(s, c) for s, c, _ in clients], settings.LOGIN_RATE_WINDOW)
+    return max((w.reset for w, (_, _, limit) in zip(windows, clients, strict=True) if w.used > limit), default=0)
 
 
 def forget_attempts(request: HttpRequest, scope: str) -> None:
