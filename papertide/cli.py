@@ -466,7 +466,9 @@ def ingest_status(limit: int) -> None:
     from django.conf import settings
 
     from papertide.ingest.models import IngestRun, ScheduledJob
+    from papertide.ingest.runs import mark_stopped_runs
 
+    mark_stopped_runs()
     job = ScheduledJob.objects.filter(name="daily-ingest").first()
     click.echo(f"Daily ingest: {settings.INGEST_SCHEDULE.describe()}; "
                + (f"next {job.next_due_at:%Y-%m-%d %H:%M} UTC" if job else "the worker has not run yet"))

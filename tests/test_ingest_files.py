@@ -115,6 +115,9 @@ def test_a_killed_import_resumes_from_its_checkpoint(tmp_path):
     importer.wait()
     done_before = count(tmp_path, "select count(*) from papers_paper")
     assert 5_000 <= done_before < total
+    status = run_papertide(tmp_path, "ingest", "status").stdout  # not "running" for ever
+    assert "Stopped (killed)" in status and f"its process ({importer.pid}) ended without finishing" in status
+    assert "Running" not in status
     rerun = run_papertide(tmp_path, "import", "kaggle", str(path), "--no-progress")
     assert rerun.returncode == 0, rerun.stderr
     assert "resumed at byte" in rerun.stdout

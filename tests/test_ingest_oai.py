@@ -130,7 +130,7 @@ def test_a_killed_harvest_resumes_where_it_stopped(tmp_path):
     with sqlite3.connect(tmp_path / "papertide.sqlite3") as db:
         assert db.execute("select count(distinct arxiv_id) from papers_paper").fetchone()[0] == 7
         statuses = [row[0] for row in db.execute("select status from ingest_ingestrun order by id")]
-    assert statuses == ["running", "ok"]  # the killed run could not record its end; the rerun did
+    assert statuses == ["stopped", "ok"]  # the killed run could not record its end; the rerun saw its process gone
 
 
 def test_an_oai_error_is_reported(tmp_path):

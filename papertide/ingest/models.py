@@ -13,6 +13,7 @@ class IngestRun(models.Model):
         OK = "ok", "Finished"
         EMPTY = "empty", "Finished, nothing new"
         FAILED = "failed", "Failed"
+        STOPPED = "stopped", "Stopped (killed)"
 
     job = models.CharField(max_length=40, db_index=True, help_text="e.g. arxiv-rss, arxiv-oai, kaggle")
     target = models.CharField(max_length=500, blank=True, help_text="Categories, file or URL")
@@ -24,6 +25,9 @@ class IngestRun(models.Model):
     unchanged = models.PositiveIntegerField(default=0)
     listed = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True, help_text="What happened, or the error")
+    # Which process runs it, so that a run whose process was killed (SIGKILL, a power cut) is seen as stopped.
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

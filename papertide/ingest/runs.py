@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,8 +15,10 @@ from papertide.papers.upsert import UpsertResult
 
 @contextmanager
 def recorded_run(job: str, target: str = "") -> Iterator[IngestRun]:
-    """A run row that ends as ok/empty/failed whatever happens inside (even a KeyboardInterrupt)."""
-    run = IngestRun.objects.create(job=job, target=target[:500])
+    """A run row that ends as ok/empty/failed whatever happens inside (even a KeyboardInterrupt); a process
+    killed outright leaves it running, until `mark_stopped_runs` sees its process gone."""
+    mark_stopped_runs()
+    run = IngestRun.objects.create(job=job, target=target[:500], host=socket.gethostname(), pid=os.getpid())
     try:
         yield run
     except BaseException as exc:
@@ -27,6 +31,29 @@ def recorded_run(job: str, target: str = "") -> Iterator[IngestRun]:
     finally:
         run.finished_at = timezone.now()
         run.save()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def mark_stopped_runs() -> int:
+    """Runs recorded as running on this machine whose process is gone: killed before it could say so. (A run
+    on another machine is judged there.)"""
+    stopped = 0
+    for run in IngestRun.objects.filter(status=IngestRun.Status.RUNNING, host=socket.gethostname(), pid__isnull=False):
+        if not _alive(run.pid):
+            stopped += IngestRun.objects.filter(pk=run.pk, status=IngestRun.Status.RUNNING).update(
+                status=IngestRun.Status.STOPPED,
+                message=f"its process ({run.pid}) ended without finishing, killed or crashed; "
+                        "run the job again: it resumes where it stopped")
+    return stopped
 
 
 def add_result(run: IngestRun, result: UpsertResult) -> None:
