@@ -1,7 +1,9 @@
 """Limits hold exactly under parallel requests to a real `papertide serve` with several processes and threads
 (issue #12: 219–234 of 300–400 parallel API requests got through a limit of 120, and 13 of 10 log-ins)."""
 
+import datetime as dt
 import http.cookiejar
+import json
 import re
 import urllib.error
 import urllib.parse
@@ -13,19 +15,37 @@ import pytest
 from tests.helpers import run_papertide, start_server, stop_server, wait_for_http
 
 LIMIT = 20
+SETUP = """
+import datetime as dt
+from django.contrib.auth.models import User
+from papertide.accounts.models import ApiToken
+from papertide.papers.upsert import upsert_papers
+from papertide.sources.records import PaperRecord
+alice = User.objects.create_user('alice', 'alice@example.org', 'correct horse battery')
+upsert_papers([PaperRecord(arxiv_id=f'{dt.date.today():%y%m}.{n:05d}', source='arxiv-api', title=f'Paper {n}',
+                           published=dt.datetime.now(dt.UTC)) for n in range(1, 13)])
+print(ApiToken.issue(alice, 'limits')[1])
+"""
+
+
+def serve(tmp_path_factory, **settings):
+    data_dir = tmp_path_factory.mktemp("limits")
+    process, base = start_server(data_dir, "--no-demo", "--workers", "3", "--threads", "4", **settings)
+    wait_for_http(base + "/", process)
+    made = run_papertide(data_dir, "manage", "shell", "-c", SETUP, **settings)
+    assert made.returncode == 0, made.stderr
+    yield base, made.stdout.split()[-1]
+    stop_server(process)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("limits")
-    settings = {"API_RATE_LIMIT": str(LIMIT), "API_RATE_WINDOW": "600", "LOGIN_RATE_LIMIT": "10"}
-    process, base = start_server(data_dir, "--no-demo", "--workers", "3", "--threads", "4", **settings)
-    wait_for_http(base + "/", process)
-    assert run_papertide(data_dir, "manage", "shell", "-c",
-                         "from django.contrib.auth.models import User; User.objects.create_user('alice', "
-                         "'alice@example.org', 'correct horse battery')", **settings).returncode == 0
-    yield base
-    stop_server(process)
+    yield from serve(tmp_path_factory, API_RATE_LIMIT=str(LIMIT), API_RATE_WINDOW="600", LOGIN_RATE_LIMIT="10")
+
+
+@pytest.fixture
+def submissions_server(tmp_path_factory):
+    yield from serve(tmp_path_factory, API_RATE_LIMIT="0", SUBMISSIONS_PER_DAY="5")
 
 
 def status(request: urllib.request.Request | str, opener=None) -> int:
@@ -37,12 +57,14 @@ def status(request: urllib.request.Request | str, opener=None) -> int:
 
 
 def test_the_api_limit_lets_exactly_its_number_through(server):
+    server, _ = server
     with ThreadPoolExecutor(16) as pool:
         answers = list(pool.map(lambda _: status(server + "/api/daily_papers"), range(3 * LIMIT)))
     assert answers.count(200) == LIMIT and answers.count(429) == 2 * LIMIT
 
 
 def test_parallel_wrong_passwords_get_exactly_the_limit(server):
+    server, _ = server
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     with opener.open(server + "/accounts/login/", timeout=30) as page:
@@ -56,6 +78,19 @@ def test_parallel_wrong_passwords_get_exactly_the_limit(server):
     with ThreadPoolExecutor(16) as pool:
         answers = list(pool.map(attempt, range(30)))
     assert answers.count(200) == 10 and answers.count(429) == 20, answers  # 200: the form again, "wrong password"
+
+
+def test_parallel_submissions_stop_at_the_daily_limit(submissions_server):
+    server, token = submissions_server
+
+    def submit(n):
+        body = json.dumps({"paper": f"{dt.date.today():%y%m}.{n:05d}"}).encode()  # this month's: not too old
+        return status(urllib.request.Request(server + "/api/v1/submissions", data=body, method="POST", headers={
+            "Authorization": f"Bearer {token}", "Content-Type": "application/json"}))
+
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(submit, range(1, 13)))
+    assert answers.count(201) == 5 and answers.count(429) == 7, answers
 
 
 @pytest.mark.django_db

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -109,6 +110,13 @@ def list_paper(user, arxiv_id: str, *, today: dt.date) -> Submission:
                                 f"{settings.SUBMISSION_MAX_AGE_DAYS} days")
     try:
         with transaction.atomic():
+            # Counted again inside the transaction that adds the entry, with the reader's row locked (SQLite's
+            # IMMEDIATE transactions serialize writers already): counting first and adding after let 20 parallel
+            # submissions put 11 entries under a limit of 10.
+            get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+            submitted_today = DailyEntry.objects.filter(submitted_by=user, created_at__date=today).count()
+            if submitted_today >= settings.SUBMISSIONS_PER_DAY:
+                raise SubmissionRefused(f"you have submitted {submitted_today} papers today, the daily limit", 429)
             entry = DailyEntry(paper=paper, day=today, how=DailyEntry.How.SUBMITTED, submitted_by=user)
             entry.set_initial_trend()
             entry.save()
