@@ -18,6 +18,8 @@ class Answer:
     status: int = 200
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/xml; charset=utf-8"})
     delay: float = 0.0  # seconds before answering, as a busy upstream takes
+    trickle: float = 0.0  # seconds between the body's bytes, as a stalling upstream sends them
+    cut: bool = False  # send half the body, then close: a connection dropped mid-answer
 
 
 class ReplayServer:
@@ -45,7 +47,18 @@ class ReplayServer:
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(answer.body)))
                 self.end_headers()
-                self.wfile.write(answer.body)
+                body = answer.body[: len(answer.body) // 2] if answer.cut else answer.body
+                if not answer.trickle:
+                    self.wfile.write(body)
+                for position in range(len(body) if answer.trickle else 0):
+                    try:
+                        self.wfile.write(body[position:position + 1])
+                        self.wfile.flush()
+                    except OSError:  # the client gave up
+                        return
+                    time.sleep(answer.trickle)
+                if answer.cut:
+                    self.close_connection = True
 
             def log_message(self, *args) -> None:
                 pass

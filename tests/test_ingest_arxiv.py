@@ -46,6 +46,25 @@ def test_an_unknown_id_gives_no_records():
     assert parse_api_feed((API / "id_0000.0000_s0_m100_8b51d9633a68.xml").read_bytes()) == []
 
 
+@pytest.mark.parametrize("answer, says", [
+    (Answer(b"<feed>" + b"x" * 200, trickle=0.2), "took over 1 s"),  # a byte every 0.2 s: 40 s in all
+    (Answer((API / "id_astro-ph_0601001_s0_m100_3150dca9dc76.xml").read_bytes(), cut=True), "cannot reach"),
+    (Answer(b"\x00\x01garbage", headers={"Content-Type": "text/xml"}), "not a well-formed arXiv API response"),
+])
+def test_an_upstream_that_stalls_cuts_or_babbles_is_a_clear_error_in_time(answer, says):
+    import time
+
+    from papertide.sources.arxiv_api import fetch_by_ids
+    from papertide.sources.http import Fetcher
+    from papertide.sources.records import SourceError
+
+    with ReplayServer({"/api/query": [answer]}) as server:
+        started = time.monotonic()
+        with pytest.raises(SourceError, match=says):
+            fetch_by_ids(["astro-ph/0601001"], url=server.url + "/api/query", fetcher=Fetcher(timeout=1, max_retries=0))
+        assert time.monotonic() - started < 5
+
+
 def test_ingesting_ids_from_the_command_line(tmp_path):
     two_ids = Answer((API / "id_0808.05394_1707.08567_s0_m100_42e5aa0ec3af.xml").read_bytes())
     with ReplayServer({"/api/query": [two_ids]}) as server:

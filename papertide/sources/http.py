@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import logging
 import time
 import urllib.error
@@ -19,7 +20,10 @@ USER_AGENT = f"papertide/{__version__} (self-hosted daily papers; https://github
 
 @dataclass
 class Fetcher:
-    """GET with a timeout, honouring `503` + `Retry-After` (arXiv's way of saying "slow down")."""
+    """GET with a timeout, honouring `503` + `Retry-After` (arXiv's way of saying "slow down").
+
+    The timeout bounds each attempt as a whole, not each read: a server sending a byte every few seconds held
+    a submission for minutes. A body cut short counts as a failed attempt."""
 
     timeout: float = 60.0
     max_retries: int = 5
@@ -33,7 +37,7 @@ class Fetcher:
             request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    return response.read()
+                    return self._read_by(response, time.monotonic() + self.timeout)
             except urllib.error.HTTPError as error:
                 body = error.read()
                 if error.code in (429, 503) and attempt < self.max_retries:
@@ -44,7 +48,7 @@ class Fetcher:
                 if error.code == 400 and body:
                     return body  # arXiv's export API explains a bad request in an Atom error feed
                 raise SourceError(f"{url} answered HTTP {error.code} {error.reason}") from None
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+            except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as error:
                 if attempt < self.max_retries:
                     wait = min(5.0 * 2**attempt, self.max_wait)
                     log.info("%s unreachable (%s); retrying in %.0f s", _host(url), error, wait)
@@ -53,6 +57,16 @@ class Fetcher:
                 reason = getattr(error, "reason", error)
                 raise SourceError(f"cannot reach {_host(url)}: {reason}") from None
         raise SourceError(f"{url} kept answering 503 after {self.max_retries} retries")
+
+    def _read_by(self, response, deadline: float) -> bytes:
+        chunks = []
+        while chunk := response.read1(65536):
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the answer took over {self.timeout:.0f} s")
+        if getattr(response, "length", None):  # the connection closed before the length it announced
+            raise ConnectionError(f"the answer stopped {response.length} bytes short")
+        return b"".join(chunks)
 
 
 def _retry_after(value: str | None, default: float) -> float:
