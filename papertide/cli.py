@@ -246,15 +246,19 @@ def bench_import(data_dir: Path, records: int) -> None:
               help="Data directory of the generated site, kept for the next run [default: DATA_DIR/bench-pages-N].")
 @click.option("--server-source", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
               help="Serve the site from this checkout of papertide instead (to compare before and after a change).")
+@click.option("--search-queries", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Instead of the page mixes: half the clients search through the API with these queries (a BEIR "
+                   "queries.jsonl, e.g. ../shared/data/ir/scifact/queries.jsonl), half read the feed.")
 def bench_pages(papers: int, days: int, clients: int, seconds: float, workers: int, threads: int,
-                no_page_cache: bool, readers: str, work: Path | None, server_source: Path | None) -> None:
+                no_page_cache: bool, readers: str, work: Path | None, server_source: Path | None,
+                search_queries: Path | None) -> None:
     """Feed and paper page latency (p50/p99) and requests/s under concurrent clients: three mixes of pages, each
     for anonymous, returning and logged-in readers."""
     setup_django()
     from django.conf import settings
 
     from papertide.bench import machine_summary
-    from papertide.bench.pages import READERS, run_pages_benchmark
+    from papertide.bench.pages import READERS, run_pages_benchmark, search_scenario
 
     kinds = tuple(kind.strip() for kind in readers.split(",") if kind.strip())
     if not kinds or set(kinds) - set(READERS):
@@ -263,7 +267,7 @@ def bench_pages(papers: int, days: int, clients: int, seconds: float, workers: i
     work.mkdir(parents=True, exist_ok=True)
     click.echo(f"Machine: {machine_summary()}")
     results = run_pages_benchmark(work.resolve(), papers, days, clients, seconds, workers, threads, not no_page_cache,
-                                  kinds, server_source)
+                                  kinds, server_source, search_scenario(search_queries) if search_queries else None)
     click.echo(f"\n{papers:,} papers over {days} weekdays, {workers} gunicorn workers × {threads} threads, "
                f"page cache {'off' if no_page_cache else 'on'}:")
     for (name, reader), figures in results.items():

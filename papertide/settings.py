@@ -162,6 +162,7 @@ API_RATE_WINDOW = conf.env_int("API_RATE_WINDOW", 60, minimum=1, maximum=86_400)
 # Searches (page, APIs, search feeds) per client or reader per window; 0 = no limit (web/search_limit.py).
 SEARCH_RATE_LIMIT = conf.env_int("SEARCH_RATE_LIMIT", 60, minimum=0)
 SEARCH_RATE_WINDOW = conf.env_int("SEARCH_RATE_WINDOW", 60, minimum=1, maximum=86_400)  # seconds
+SEARCH_QUERY_CACHE = conf.env_int("SEARCH_QUERY_CACHE", 2048, minimum=0)  # query vectors kept per web process
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

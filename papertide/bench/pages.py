@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import http.client
+import json
 import os
 import random
 import subprocess
@@ -20,10 +21,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 import numpy as np
 
-PAGE_KINDS = ("latest day", "day", "week", "paper")
+PAGE_KINDS = ("latest day", "day", "week", "paper", "search")
 READERS = ("anonymous", "returning", "logged-in")
 BENCH_READERS = 200  # logged-in readers of the benchmark (every reader of the generated site)
 RETURNING_READERS = 1000  # returning anonymous readers, each with a visit of their own
@@ -225,14 +227,29 @@ def reader_cookies(kind: str, session_keys: list[str], seed: int = 3) -> list[st
     return cookies
 
 
+def search_scenario(queries_file: Path) -> dict[str, dict[str, list[str]]]:
+    """Half the clients search through the API (each query of a BEIR queries.jsonl file, as written), half read
+    the latest day: search latency with other load running (issue #12's target), and what searching does to
+    the readers."""
+    queries = [json.loads(line)["text"] for line in queries_file.read_text().splitlines() if line.strip()]
+    searches = [f"/api/v1/search?{urlencode({'q': query[:600], 'limit': 10})}" for query in queries]
+    feed = [f"/?sort={sort}&page={page}" for sort in ("trending", "upvotes", "newest") for page in (1, 2, 3)]
+    return {f"search under load ({len(set(queries))} distinct queries, no query cache)": {
+        "search": searches, "latest day": feed}}
+
+
 def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, seconds: float, workers: int,
                         threads: int, page_cache: bool, readers: tuple[str, ...] = READERS,
-                        server_source: Path | None = None) -> dict[tuple[str, str], LoadFigures]:
-    """`server_source`: serve from another checkout of papertide (for a before/after comparison)."""
+                        server_source: Path | None = None,
+                        mixes: dict[str, dict[str, list[str]]] | None = None) -> dict[tuple[str, str], LoadFigures]:
+    """`server_source`: serve from another checkout of papertide (for a before/after comparison). `mixes`: what
+    the clients ask for, if not the page mixes of `scenarios`. The server has no rate limits and no query-vector
+    cache: the benchmark measures the work, not the protections."""
     from papertide.bench.startup import free_port
 
     env = {**os.environ, "PAPERTIDE_DATA_DIR": str(work), "PAPERTIDE_LOG_LEVEL": "WARNING",
-           "PAPERTIDE_PAGE_CACHE_SECONDS": os.environ.get("PAPERTIDE_PAGE_CACHE_SECONDS", "30") if page_cache else "0"}
+           "PAPERTIDE_PAGE_CACHE_SECONDS": os.environ.get("PAPERTIDE_PAGE_CACHE_SECONDS", "30") if page_cache else "0",
+           "PAPERTIDE_API_RATE_LIMIT": "0", "PAPERTIDE_SEARCH_RATE_LIMIT": "0", "PAPERTIDE_SEARCH_QUERY_CACHE": "0"}
     if not (work / "papertide.sqlite3").exists() or not (work / "index").exists():
         subprocess.run([sys.executable, "-c", "from papertide.cli import setup_django; setup_django(migrate=True); "
                         f"from papertide.bench.pages import build_site; build_site({papers}, {days})"],
@@ -263,7 +280,7 @@ def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, second
             time.sleep(0.2)
         return {(name, reader): run_load(port, paths, clients, seconds, warmup=3,
                                          cookies=reader_cookies(reader, session_keys))
-                for name, paths in scenarios(work).items() for reader in readers}
+                for name, paths in (mixes or scenarios(work)).items() for reader in readers}
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -45,9 +45,10 @@ def document_text(title: str, abstract: str) -> str:
 class Embedder:
     """Embeds queries and documents with one model; `model_id` is stored with every vector."""
 
-    def __init__(self, model_name: str) -> None:
+    def __init__(self, model_name: str, query_cache: int = QUERY_CACHE) -> None:
         self.model_id = model_name
         self.location = resolve_model(model_name)
+        self.query_cache = query_cache
 
     @cached_property
     def _numpy_encoder(self):
@@ -81,7 +82,7 @@ class Embedder:
         return int(self._sentence_transformer.get_sentence_embedding_dimension())
 
     def embed_query(self, text: str) -> np.ndarray:
-        """The query's unit vector (read-only), kept for the QUERY_CACHE latest distinct queries: the same
+        """The query's unit vector (read-only), kept for the `query_cache` latest distinct queries: the same
         searches come again (a feed reader polling a saved search, paging, sorting), and embedding is most
         of a search's cost."""
         return self._embed_query_cached(text)
@@ -92,7 +93,7 @@ class Embedder:
 
     @cached_property
     def _embed_query_cached(self):
-        @lru_cache(maxsize=QUERY_CACHE)
+        @lru_cache(maxsize=self.query_cache)
         def embed(text: str) -> np.ndarray:
             encoder = self._numpy_encoder
             if encoder is not None:
@@ -125,5 +126,7 @@ _embedders: dict[str, Embedder] = {}
 def get_embedder(model_name: str) -> Embedder:
     """One embedder per model per process; loading a model takes a moment."""
     if model_name not in _embedders:
-        _embedders[model_name] = Embedder(model_name)
+        from django.conf import settings
+
+        _embedders[model_name] = Embedder(model_name, getattr(settings, "SEARCH_QUERY_CACHE", QUERY_CACHE))
     return _embedders[model_name]
