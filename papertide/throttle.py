@@ -31,6 +31,11 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
+def reader_or_address(request: HttpRequest) -> str:
+    """Whom a limit counts: a logged-in reader as themselves, wherever they connect from; anyone else by address."""
+    return f"user:{request.user.pk}" if request.user.is_authenticated else client_address(request)
+
+
 @dataclass
 class Window:
     used: int  # events counted in the current window, this one included when counting
@@ -68,12 +73,6 @@ def count_all(counters: list[tuple[str, str]], window: int) -> list[Window]:
             cache.set(key, used, timeout=window + 1)
             windows.append(Window(used, max(1, math.ceil(start + window - now))))
     return windows
-
-
-def peek(scope: str, client: str, window: int) -> Window:
-    """The window so far, without counting."""
-    key, start, now = _key(scope, client, window)
-    return Window(cache.get(key, 0), max(1, math.ceil(start + window - now)))
 
 
 def forget(scope: str, client: str, window: int) -> None:

@@ -18,9 +18,7 @@ def rate_limit(request: HttpRequest) -> tuple[bool, dict[str, str]]:
     limit, window = settings.API_RATE_LIMIT, settings.API_RATE_WINDOW
     if not limit:
         return True, {}
-    # A logged-in browser is counted as its reader, wherever it connects from; anyone else by address.
-    client = f"user:{request.user.pk}" if request.user.is_authenticated else throttle.client_address(request)
-    counted = throttle.count("api", client, window)
+    counted = throttle.count("api", throttle.reader_or_address(request), window)
     used, reset = counted.used, counted.reset
     headers = {"RateLimit-Limit": str(limit), "RateLimit-Remaining": str(max(0, limit - used)),
                "RateLimit-Reset": str(reset), "RateLimit-Policy": f"{limit};w={window}"}

@@ -4,7 +4,7 @@ without any paper an earlier digest already brought them."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from papertide.digests import follows
 from papertide.digests.models import DigestItem, Frequency, Subscriber
@@ -45,6 +45,7 @@ class Choice:
     papers: list[Paper]
     empty_reason: str = ""  # for readers, when there are no papers
     empty_kind: str = ""  # "nothing listed", "nothing matched" or "all sent before", for the log
+    reasons: dict[int, str] = field(default_factory=dict)  # papers a follow brought: which one (Candidates.reasons)
 
 
 @dataclass
@@ -77,11 +78,6 @@ class Candidates:
             ]
         return self._matching[key]
 
-    def followed(self, subscriber: Subscriber) -> list[Paper]:
-        """The period's papers that what the subscriber follows brings, trending first."""
-        brought = self.reasons(subscriber, [c.paper for c in self.items])
-        return [c.paper for c in self.items if c.paper.pk in brought]
-
     def reasons(self, subscriber: Subscriber, papers: list[Paper]) -> dict[int, str]:
         """For each of these papers that a follow brings, what the digest says of it (the first follow's words)."""
         if not subscriber.follows:
@@ -111,8 +107,9 @@ class Candidates:
         if not self.items:
             return Choice([], f"No new papers were listed for {self.period.describe()}: arXiv announces nothing on "
                         "weekends and holidays, and its announcement is sometimes late.", "nothing listed")
-        matching = self.followed(subscriber) + self.matching(subscriber)
-        matching = list({paper.pk: paper for paper in matching}.values())  # followed first, each paper once
+        brought = self.reasons(subscriber, [c.paper for c in self.items])
+        followed = [c.paper for c in self.items if c.paper.pk in brought]  # trending first, like the rest
+        matching = list({paper.pk: paper for paper in followed + self.matching(subscriber)}.values())  # each once
         if not matching:
             return Choice([], f"{len(self.items):,} new papers were listed for {self.period.describe()}, but none "
                               f"matched your filters ({describe_filters(subscriber)}).", "nothing matched")
@@ -120,7 +117,7 @@ class Candidates:
         if not fresh:
             return Choice([], f"The {len(matching):,} papers that matched your filters were all in your earlier "
                               "digests.", "all sent before")
-        return Choice(fresh[: subscriber.max_papers])
+        return Choice(fresh[: subscriber.max_papers], reasons=brought)
 
     def already_sent(self, subscribers: list[Subscriber]) -> dict[int, set[int]]:
         """For each subscriber, which of this period's papers earlier digests brought them (one query)."""

@@ -122,7 +122,7 @@ def _record_once(subscribers: list[Subscriber], period: DigestPeriod, candidates
                 report.skipped[choice.empty_kind] += 1
                 log.debug("no digest for subscriber %s: %s", subscriber.pk, reason)
                 continue
-            chosen.append(Planned(subscriber, None, papers, reason, candidates.reasons(subscriber, papers)))
+            chosen.append(Planned(subscriber, None, papers, reason, choice.reasons))
         if dry_run:
             return chosen
         # New digests and their papers in two statements per batch (this is the hot path: bench digest).
@@ -257,4 +257,4 @@ def preview(subscriber: Subscriber, frequency: str, day: dt.date):
     candidates = Candidates(period)
     choice = candidates.choose(subscriber, candidates.already_sent([subscriber])[subscriber.pk])
     return compose(subscriber, period, choice.papers, choice.empty_reason, PaperBlocks(),
-                   message_key(subscriber, period), candidates.reasons(subscriber, choice.papers))
+                   message_key(subscriber, period), choice.reasons)

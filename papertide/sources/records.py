@@ -95,11 +95,7 @@ def sanitized(record: PaperRecord) -> PaperRecord:
             setattr(record, item.name, without_control_characters(value))
         elif isinstance(value, list):
             setattr(record, item.name, [without_control_characters(v) for v in value if isinstance(v, str)])
-    for name in URL_FIELDS:
-        setattr(record, name, web_url(getattr(record, name)))
-    record.categories = [c for c in record.categories if CATEGORY.fullmatch(c)]
-    if not CATEGORY.fullmatch(record.primary_category):
-        record.primary_category = record.categories[0] if record.categories else ""
+    keep_safe_links_and_categories(record)
     latest = dt.datetime.now(dt.UTC) + FUTURE_SLACK
     for name in ("published", "updated"):
         moment = getattr(record, name)
@@ -108,6 +104,15 @@ def sanitized(record: PaperRecord) -> PaperRecord:
     if record.listed_on is not None and (not days.within(record.listed_on) or record.listed_on > latest.date()):
         record.listed_on = None
     return record
+
+
+def keep_safe_links_and_categories(item) -> None:
+    """Links only to http(s) addresses, categories only shaped like arXiv's, on a record or a stored paper."""
+    for name in URL_FIELDS:
+        setattr(item, name, web_url(getattr(item, name)))
+    item.categories = [c for c in item.categories if isinstance(c, str) and CATEGORY.fullmatch(c)]
+    if not CATEGORY.fullmatch(item.primary_category):
+        item.primary_category = item.categories[0] if item.categories else ""
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

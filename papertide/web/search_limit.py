@@ -35,8 +35,7 @@ class SearchLimitMiddleware:
         limit = settings.SEARCH_RATE_LIMIT
         if not limit or not runs_a_search(request):
             return self.get_response(request)
-        client = f"user:{request.user.pk}" if request.user.is_authenticated else throttle.client_address(request)
-        window = throttle.count("search", client, settings.SEARCH_RATE_WINDOW)
+        window = throttle.count("search", throttle.reader_or_address(request), settings.SEARCH_RATE_WINDOW)
         if window.used <= limit:
             return self.get_response(request)
         message = (f"Too many searches: at most {limit} every {settings.SEARCH_RATE_WINDOW} s from one reader. "

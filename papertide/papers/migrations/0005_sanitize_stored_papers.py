@@ -8,7 +8,7 @@ FIELDS = ("title", "abstract", "comments", "journal_ref", "doi", "authors", "cat
 
 
 def sanitize(apps, schema_editor):
-    from papertide.sources.records import CATEGORY, URL_FIELDS, web_url, without_control_characters
+    from papertide.sources.records import keep_safe_links_and_categories, without_control_characters
 
     Paper = apps.get_model("papers", "Paper")
     changed = []
@@ -17,11 +17,7 @@ def sanitize(apps, schema_editor):
         for name in ("title", "abstract", "comments", "journal_ref", "doi"):
             setattr(paper, name, without_control_characters(getattr(paper, name)))
         paper.authors = [without_control_characters(a) for a in paper.authors if isinstance(a, str)]
-        paper.categories = [c for c in paper.categories if isinstance(c, str) and CATEGORY.fullmatch(c)]
-        if not CATEGORY.fullmatch(paper.primary_category):
-            paper.primary_category = paper.categories[0] if paper.categories else ""
-        for name in URL_FIELDS:
-            setattr(paper, name, web_url(getattr(paper, name)))
+        keep_safe_links_and_categories(paper)
         if [getattr(paper, name) for name in FIELDS] != before:
             changed.append(paper)
         if len(changed) >= 1000:
