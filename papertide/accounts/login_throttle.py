@@ -13,7 +13,6 @@ from django.http import HttpRequest
 
 from papertide import throttle
 
-
 EVERYWHERE_FACTOR = 10  # a name's attempts from all addresses together may be this many times the limit
 
 

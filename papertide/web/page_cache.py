@@ -21,10 +21,10 @@ once (after logging out, say) is rendered for that request alone."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 import re
 import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from functools import wraps
 from typing import NamedTuple
 

@@ -9,8 +9,8 @@ BREACH-style guessing."""
 from __future__ import annotations
 
 import gzip
-from collections.abc import Callable
 import threading
+from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
