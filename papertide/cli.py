@@ -293,6 +293,75 @@ def bench_digest(subscribers: int) -> None:
     click.echo(f"sender: {figures.output}")
 
 
+@bench.command("recs")
+@click.option("--papers", "papers_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON lines: id, title, abstract (e.g. ../shared/data/recsys/citeulike/papers.jsonl).")
+@click.option("--libraries", "libraries_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="TSV: reader id, a tab, the space-separated paper ids of their library.")
+@click.option("--protocol", type=click.Choice(["warm", "new", "both"]), default="both", show_default=True,
+              help="warm: held-out library papers among all papers; new: only today's papers are candidates.")
+@click.option("--readers", type=click.IntRange(0), default=0, help="Only the first N readers (0: all).")
+@click.option("--no-baselines", is_flag=True, help="Only papertide's own ranking.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per protocol instead of tables.")
+@click.option("--work", type=click.Path(file_okay=False, path_type=Path),
+              help="Data directory of the bench site, kept for the next run  [default: DATA_DIR/bench-recs].")
+@click.option("--speed", "speed_papers", type=click.IntRange(1000), default=None,
+              help="Instead: time one day's ranking on a generated site of N papers (e.g. 100000).")
+@click.option("--speed-readers", type=click.IntRange(10), default=10_000, show_default=True)
+def bench_recs(papers_file: Path | None, libraries_file: Path | None, protocol: str, readers: int, no_baselines: bool,
+               as_json: bool, work: Path | None, speed_papers: int | None, speed_readers: int) -> None:
+    """Quality (recall@20, nDCG@10) of "For you" on real readers' libraries, beside the baselines; or, with --speed,
+    how fast one day is ranked for a reader on a large site."""
+    import json as json_module
+
+    from papertide.bench.recs import Corpus, run, run_speed
+
+    base = Path(os.environ.get("PAPERTIDE_DATA_DIR", "papertide-data"))
+    if speed_papers:
+        work = (work or base / "bench-recs") / f"speed-{speed_papers}-{speed_readers}"
+        work.mkdir(parents=True, exist_ok=True)
+        os.environ["PAPERTIDE_DATA_DIR"] = str(work.resolve())
+        os.environ["PAPERTIDE_SEARCH_EXACT_THRESHOLD"] = str(10**9)  # the ranking reads vectors, never the graph
+        os.environ.setdefault("PAPERTIDE_LOG_LEVEL", "WARNING")
+        setup_django(migrate=True)
+        from papertide.bench import machine_summary
+
+        figures = run_speed(speed_papers, speed_readers, 50, 1000, 200, progress=not as_json)
+        if as_json:
+            click.echo(json_module.dumps(figures))
+        else:
+            click.echo(f"Machine: {machine_summary()}")
+            click.echo(f"{figures['papers']:,} papers, {figures['readers']:,} readers × {figures['positives']} saves "
+                       f"({figures['pairs']:,} pairs, loaded in {figures['community_load_s']} s per web process "
+                       f"every RECS_COMMUNITY_SECONDS); one day of {figures['day_papers']:,} papers ranked for "
+                       f"{figures['samples']} readers: p50 {figures['p50_ms']} ms, p99 {figures['p99_ms']} ms")
+        return
+    if papers_file is None or libraries_file is None:
+        raise click.UsageError("give --papers and --libraries (or --speed N)")
+    corpus = Corpus.read(papers_file, libraries_file)
+    work = (work or base / "bench-recs") / corpus.digest
+    work.mkdir(parents=True, exist_ok=True)
+    os.environ["PAPERTIDE_DATA_DIR"] = str(work.resolve())  # the bench site, not the operator's
+    os.environ.setdefault("PAPERTIDE_LOG_LEVEL", "WARNING")
+    setup_django(migrate=True)
+    from papertide.bench import machine_summary
+
+    if not as_json:
+        click.echo(f"Machine: {machine_summary()}")
+    for name in (["warm", "new"] if protocol == "both" else [protocol]):
+        result = run(corpus, name, readers=readers, with_baselines=not no_baselines, progress=not as_json)
+        if as_json:
+            click.echo(json_module.dumps(result))
+            continue
+        click.echo(f"\n{name}: {result['readers']} readers, {result['papers']} papers, "
+                   f"{result['candidates']} candidates")
+        click.echo(f"  {'system':<22} {'recall@20':>9} {'nDCG@10':>8}")
+        for system, figures in result["systems"].items():
+            click.echo(f"  {system:<22} {figures['recall@20']:>9.3f} {figures['ndcg@10']:>8.3f}")
+        latency = result["latency_ms"]
+        click.echo(f"  papertide's ranking per reader: p50 {latency['p50']:.1f} ms, p99 {latency['p99']:.1f} ms")
+
+
 @bench.command("embedding")
 @click.option("--papers", type=click.IntRange(32, 1504), default=500, show_default=True,
               help="Papers of the demo day to embed (twice: raw, then through the index stage).")

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "papertide.search",
     "papertide.ingest",
     "papertide.digests",
+    "papertide.recs",
     "papertide.web",
 ]
 
@@ -242,6 +243,13 @@ SEARCH_MIN_SIMILARITY = conf.env_float("SEARCH_MIN_SIMILARITY", 0.2, minimum=-1.
 # Below this cosine for the closest paper, the search page says there is no close match (docs/search.md).
 SEARCH_CLOSE_MATCH = conf.env_float("SEARCH_CLOSE_MATCH", 0.3, minimum=-1.0, maximum=1.0)
 SEARCH_MAX_RESULTS = 500  # papers a search page can page through
+
+# "For you" (docs/recommendations.md)
+# How much the community's trending score counts against the reader's own score (both scaled to [0, 1]).
+RECS_TRENDING_WEIGHT = conf.env_float("RECS_TRENDING_WEIGHT", 0.3, minimum=0.0, maximum=100.0)
+RECS_MIN_POSITIVES = conf.env_int("RECS_MIN_POSITIVES", 3, minimum=1, maximum=1000)  # before: "upvote a few"
+RECS_COMMUNITY_SECONDS = conf.env_int("RECS_COMMUNITY_SECONDS", 300, minimum=0)  # reload of everyone's saves
+RECS_RECENT_DAYS = conf.env_int("RECS_RECENT_DAYS", 7, minimum=1, maximum=366)  # what the "For you" page covers
 
 LOGGING = {
     "version": 1,

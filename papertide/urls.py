@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/", include("papertide.api.urls")),
     path("", include("papertide.accounts.urls")),
     path("", include("papertide.digests.urls")),
+    path("", include("papertide.recs.urls")),
     path("", include("papertide.web.urls")),
 ]
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from papertide.papers import submissions
+from papertide.recs import library_import
 
 from papertide.ingest.models import ScheduledJob
 
@@ -86,4 +87,6 @@ def run_forever(poll_seconds: float = 30.0) -> None:
         run_due_jobs()
         if submissions.process_waiting():  # left behind by a web process
             log.info("finished submissions a web process had left")
+        if library_import.process_waiting():
+            log.info("finished library imports a web process had left")
         time.sleep(poll_seconds)

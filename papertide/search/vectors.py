@@ -85,6 +85,29 @@ class VectorIndex:
             return np.asarray(self.matrix[row])
         return None
 
+    def rows_of(self, paper_ids) -> tuple[np.ndarray, np.ndarray]:
+        """The papers among these that have a vector (ids ascending) and their vectors, one row each."""
+        self._refresh()
+        wanted = np.unique(np.asarray(list(paper_ids), dtype=np.int64))
+        if not len(self.ids) or not len(wanted):
+            return np.zeros(0, np.int64), np.zeros((0, self.matrix.shape[1] if self.matrix.ndim == 2 else 0), np.float32)
+        rows = np.searchsorted(self.ids, wanted)
+        inside = rows < len(self.ids)
+        rows, wanted = rows[inside], wanted[inside]
+        found = self.ids[rows] == wanted
+        return wanted[found], np.asarray(self.matrix[rows[found]])
+
+    def centre(self) -> np.ndarray:
+        """The mean of all vectors, computed once per version of the files. Subtracting it before comparing
+        papers removes what every paper shares (recs/ranking.py: it measured better on real readers)."""
+        self._refresh()
+        version = self._loaded_version
+        if getattr(self, "_centre_version", None) != version:
+            self._centre = np.asarray(self.matrix, dtype=np.float64).mean(0).astype(np.float32) if len(self.ids) \
+                else np.zeros(0, np.float32)
+            self._centre_version = version
+        return self._centre
+
     def nearest(self, vector: np.ndarray, limit: int, *, among: list[int] | None = None,
                 exclude: int | None = None) -> list[tuple[int, float]]:
         """The papers whose vectors are closest to `vector` (cosine): (paper_id, similarity)."""
@@ -93,13 +116,10 @@ class VectorIndex:
             return []
         want = limit + (1 if exclude is not None else 0)
         if among is not None:
-            wanted = np.unique(np.asarray(among, dtype=np.int64))
-            rows = np.searchsorted(self.ids, wanted)
-            inside = rows < len(self.ids)
-            rows = rows[inside][self.ids[rows[inside]] == wanted[inside]]
-            scores = np.asarray(self.matrix[rows]) @ vector
+            ids, matrix = self.rows_of(among)
+            scores = matrix @ vector
             order = np.argsort(-scores)[:want]
-            found = [(int(self.ids[rows[i]]), float(scores[i])) for i in order]
+            found = [(int(ids[i]), float(scores[i])) for i in order]
         elif self._hnsw is not None:
             matches = self._hnsw.search(vector, want)
             found = [(int(key), 1.0 - float(distance)) for key, distance in zip(matches.keys, matches.distances)]

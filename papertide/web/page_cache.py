@@ -9,8 +9,8 @@ processes share. Each request then applies a small overlay:
 - the account links of the header (a marker, filled from `_account.html`);
 - the "New" markers: the cached page remembers when each of its entries was listed, and the reader's visit
   time (web/visits.py) says which are new — no query;
-- the reader's upvotes: one query for which of the page's papers they upvoted; those buttons alone are
-  rendered again, pressed and with a fresh count.
+- the reader's upvotes and saves: one query for which of the page's papers they upvoted or saved; those
+  buttons alone are rendered again, pressed (upvotes with a fresh count).
 
 A page past its time is rendered again by the one request that takes its lock; until that is done, the
 others get the copy kept (up to STALE_FACTOR × PAGE_CACHE_SECONDS old), so sixteen readers arriving when a
@@ -66,16 +66,19 @@ def render_shared(request: HttpRequest, template: str, context: dict, papers: It
     return response
 
 
-def shared_page(vary: Callable[[HttpRequest], str] | None = None, cache: bool = True):
+def shared_page(vary: Callable[[HttpRequest], str] | None = None, cache: bool = True,
+                private: Callable[[HttpRequest], bool] | None = None):
     """Serve the view's page (made by `render_shared`) with the reader's overlay, from the shared cache unless
-    `cache` is False (a page only one reader sees). The key is the full path, plus `vary(request)`."""
+    `cache` is False or `private(request)` is true (a page only one reader sees, such as their "For you").
+    The key is the full path, plus `vary(request)`."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             request.csrf_placeholder = True  # read by web.context_processors.site
             cacheable = (cache and settings.PAGE_CACHE_SECONDS > 0 and request.method == "GET"
-                         and "messages" not in request.COOKIES)  # a message to show once is not shared
+                         and "messages" not in request.COOKIES  # a message to show once is not shared
+                         and not (private and private(request)))
             key = f"page:{request.get_full_path()}:{vary(request) if vary else ''}"
             pages = caches["pages"]
             cached = pages.get(key) if cacheable else None
@@ -110,48 +113,61 @@ def apply_overlay(request: HttpRequest, body: str, overlay: Overlay) -> str:
         # One pass over the page, whatever the number of cards (a replace per card cost ~5 ms on a 50-card page).
         body = _NEW_MARKERS.sub(lambda m: NEW_BADGE if listed.get(int(m[1]), 0) > moment else m[0], body)
     if request.user.is_authenticated and overlay.papers:
-        mine = upvoted_among(request.user.pk, overlay.papers)
-        if mine:
-            body = _press_upvotes(request, body, mine)
+        upvoted, saved = marked_among(request.user.pk, overlay.papers)
+        if upvoted:
+            body = _press(request, body, upvoted, "papertide/_upvote.html", "my_upvotes",
+                          '<div class="votes" id="votes-{}">', "</div>")
+        if saved:
+            body = _press(request, body, saved, "papertide/_keep.html", "my_saves",
+                          '<span class="keep" id="keep-{}">', "<!--/keep--></span>")
     body = body.replace(ACCOUNT_MARKER, render_to_string("papertide/_account.html", request=request), 1)
     return body.replace(CSRF_PLACEHOLDER, get_token(request))
 
 
-class Upvoted(NamedTuple):
-    """What a pressed button shows of a paper (the names `_upvote.html` reads)."""
+class Marked(NamedTuple):
+    """What a pressed button shows of a paper (the names `_upvote.html` and `_keep.html` read)."""
 
     pk: int
     arxiv_id: str
     total_upvotes: int
 
 
-def upvoted_among(user_id: int, paper_ids: list[int]) -> list[Upvoted]:
-    """Which of these papers the reader upvoted, with their counts now. Plain SQL: it runs on every page a
-    logged-in reader sees, and building it through the ORM was a fifth of such a page's CPU (docs/benchmarks.md)."""
+def marked_among(user_id: int, paper_ids: list[int]) -> tuple[list[Marked], list[Marked]]:
+    """Which of these papers the reader upvoted (with their counts now) and which they saved. Plain SQL, one
+    query: it runs on every page a logged-in reader sees, and building it through the ORM was a fifth of such a
+    page's CPU (docs/benchmarks.md)."""
+    from papertide.recs.models import Save
+
     placeholders = ", ".join(["%s"] * len(paper_ids))
-    sql = (f"SELECT p.id, p.arxiv_id, p.upvote_count + p.external_upvotes FROM {Upvote._meta.db_table} u "
-           f"JOIN {Paper._meta.db_table} p ON p.id = u.paper_id WHERE u.user_id = %s AND u.paper_id IN ({placeholders})")
+    paper = Paper._meta.db_table
+    sql = (f"SELECT 'u', p.id, p.arxiv_id, p.upvote_count + p.external_upvotes FROM {Upvote._meta.db_table} u "
+           f"JOIN {paper} p ON p.id = u.paper_id WHERE u.user_id = %s AND u.paper_id IN ({placeholders}) "
+           f"UNION ALL SELECT 's', p.id, p.arxiv_id, 0 FROM {Save._meta.db_table} s "
+           f"JOIN {paper} p ON p.id = s.paper_id WHERE s.user_id = %s AND s.paper_id IN ({placeholders})")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id, *paper_ids])
-        return [Upvoted(*row) for row in cursor.fetchall()]
+        cursor.execute(sql, [user_id, *paper_ids, user_id, *paper_ids])
+        rows = cursor.fetchall()
+    return [Marked(*row[1:]) for row in rows if row[0] == "u"], [Marked(*row[1:]) for row in rows if row[0] == "s"]
 
 
-def _press_upvotes(request: HttpRequest, body: str, papers: list[Upvoted]) -> str:
-    """Replace the buttons of the papers the reader upvoted with pressed ones, with their current counts.
-    A pressed button is rendered once per paper and count (per process), and reused for every reader."""
+def _press(request: HttpRequest, body: str, papers: list[Marked], template: str, mine: str, start_tag: str,
+           end_tag: str) -> str:
+    """Replace the buttons of these papers with pressed ones. A pressed button is rendered once per paper and
+    count (per process), and reused for every reader."""
     here = escape(request.get_full_path())
     for paper in papers:
-        key = f"pressed:{paper.pk}:{paper.total_upvotes}"
+        key = f"pressed:{template}:{paper.pk}:{paper.total_upvotes}"
         pressed = caches["cards"].get(key)
         if pressed is None:
-            pressed = render_to_string("papertide/_upvote.html", {
-                "paper": paper, "my_upvotes": {paper.pk}, "csrf_token": CSRF_PLACEHOLDER,
+            pressed = render_to_string(template, {
+                "paper": paper, mine: {paper.pk}, "csrf_token": CSRF_PLACEHOLDER,
                 "next_path": NEXT_PLACEHOLDER}).strip()
             caches["cards"].set(key, pressed, 3600)
         pressed = pressed.replace(NEXT_PLACEHOLDER, here)
-        start = body.find(f'<div class="votes" id="votes-{paper.pk}">')
+        opening = start_tag.format(paper.pk)
+        start = body.find(opening)
         while start != -1:
-            end = body.index("</div>", start) + len("</div>")
+            end = body.index(end_tag, start) + len(end_tag)
             body = body[:start] + pressed + body[end:]
-            start = body.find(f'<div class="votes" id="votes-{paper.pk}">', start + len(pressed))
+            start = body.find(opening, start + len(pressed))
     return body

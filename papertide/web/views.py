@@ -27,6 +27,8 @@ from papertide.web.chips import filter_chips
 from papertide.web.page_cache import render_shared, shared_page
 from papertide.web.periods import Period, calendar_weeks, month_calendar
 from papertide.web.reader_filter import query_string, reader_filter, remember
+from papertide.recs.actions import has_enough
+from papertide.recs.foryou import explained, for_reader
 
 
 def _my_upvotes(request: HttpRequest, papers: list[Paper]) -> set[int]:
@@ -46,15 +48,29 @@ def _filter_key(request: HttpRequest) -> str:
     return reader_filter(request).cache_key
 
 
-@shared_page(vary=_filter_key)
+def _sort(request: HttpRequest) -> str:
+    """The sort asked for; without one, "For you" for a reader it has enough to go on for, else trending."""
+    sort = request.GET.get("sort")
+    if sort in FEED_SORTS:
+        return sort
+    return "foryou" if has_enough(request.user) else "trending"
+
+
+def _ranked_for_reader(request: HttpRequest) -> bool:
+    """A page ranked "For you" is that reader's alone: not kept in the shared cache."""
+    return request.user.is_authenticated and _sort(request) == "foryou"
+
+
+FEED_SORTS = {**SORTS, "foryou": "For you"}
+
+
+@shared_page(vary=_filter_key, private=_ranked_for_reader)
 def feed(request: HttpRequest, period: Period | dt.date | None) -> HttpResponse:
     """A day's, week's or month's papers within the reader's filter, sorted as the reader chose."""
     if isinstance(period, dt.date):
         period = Period.day(period)
     entries = DailyEntry.objects
-    sort = request.GET.get("sort", "trending")
-    if sort not in SORTS:
-        sort = "trending"
+    sort = _sort(request)
     chosen = reader_filter(request)
     total = 0
     if period is None:
@@ -65,12 +81,19 @@ def feed(request: HttpRequest, period: Period | dt.date | None) -> HttpResponse:
         if not total:
             raise Http404(f"No papers were listed {period.in_words}.")
         listed = chosen.filter.apply(everything, paper="paper__") if chosen.filter else everything
-    page = Paginator(listed.sorted_by(sort), settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
+    foryou_notice = ""
+    if sort == "foryou" and has_enough(request.user):
+        page = _for_you_page(request, listed)
+    else:
+        if sort == "foryou":
+            foryou_notice = "start" if request.user.is_authenticated else "log in"
+        page = Paginator(listed.sorted_by("trending" if sort == "foryou" else sort),
+                         settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
     DailyEntry.count_recent_upvotes(page.object_list)
     keep = chosen.link_params
-    context = {"period": period, "page": page, "sort": sort, "sorts": SORTS, "chosen": chosen, "total": total,
+    context = {"period": period, "page": page, "sort": sort, "sorts": FEED_SORTS, "chosen": chosen, "total": total,
                "same_view": query_string(sort=None if sort == "trending" else sort, **keep),
-               "keep": query_string(**keep)[1:]}
+               "keep": query_string(**keep)[1:], "foryou_notice": foryou_notice}
     if period is not None:
         before, after = entries.day_before(period.first), entries.day_after(period.last)
         shown_day = period.first if period.kind == "day" else everything.latest_day()
@@ -87,6 +110,20 @@ def feed(request: HttpRequest, period: Period | dt.date | None) -> HttpResponse:
             "chips": filter_chips(everything, f"{period.kind}:{period.slug}", chosen.filter, sort),
         }
     return render_shared(request, "papertide/feed.html", context, [e.paper for e in page], page.object_list)
+
+
+def _for_you_page(request: HttpRequest, listed):
+    """One page of the listed entries in the reader's "For you" order, each with its reason (`foryou_reason`)."""
+    ranked = for_reader(request.user, list(listed.values_list("paper_id", flat=True)), exclude_liked=False)
+    page = Paginator(ranked, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
+    reasons = dict((scored.paper_id, reason) for scored, reason in explained(list(page.object_list)))
+    by_paper = {e.paper_id: e for e in DailyEntry.objects.with_papers().filter(paper_id__in=reasons)}
+    page.object_list = [by_paper[paper_id] for paper_id in reasons if paper_id in by_paper]
+    for entry in page.object_list:
+        entry.foryou_reason = reasons[entry.paper_id]
+    return page
+
+
 
 
 @require_POST
@@ -113,17 +150,27 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     return render_shared(request, "papertide/paper_detail.html", {"paper": paper, "similar": similar}, [paper])
 
 
+def button_pressed(request: HttpRequest) -> tuple[str, HttpResponse | None]:
+    """For a button on a card (upvote, save, not interested): the page to go back to without JavaScript, and the
+    answer to give instead when the reader must log in first."""
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = ""
+    if request.user.is_authenticated:
+        return next_url, None
+    login = redirect_to_login(next_url or request.headers.get("Referer", "/"))
+    if request.headers.get("HX-Request") == "true":
+        # a redirect would be swapped into the card; tell htmx to navigate instead (no error to log)
+        return next_url, HttpResponse(status=204, headers={"HX-Redirect": login.url})
+    return next_url, login
+
+
 @require_POST
 def upvote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     """Add or remove the reader's upvote. htmx swaps in the new button; without JavaScript, back to the page."""
     htmx = request.headers.get("HX-Request") == "true"
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = ""
-    if not request.user.is_authenticated:
-        login = redirect_to_login(next_url or request.headers.get("Referer", "/"))
-        if htmx:  # a redirect would be swapped into the card; tell htmx to navigate instead (no error to log)
-            return HttpResponse(status=204, headers={"HX-Redirect": login.url})
+    next_url, login = button_pressed(request)
+    if login is not None:
         return login
     paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
     if request.POST.get("action") == "remove":

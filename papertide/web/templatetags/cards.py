@@ -18,10 +18,13 @@ register = template.Library()
 
 CARD = "papertide/_paper_card.html"
 CACHE_SECONDS = 3600
+REASON_MARKER = "<!--papertide:reason-->"
 
 
 @register.simple_tag(takes_context=True)
-def paper_card(context, paper, entry=None, show_why=False):
+def paper_card(context, paper, entry=None, show_why=False, reason=""):
+    """`reason`: why "For you" ranks it here (recs/foryou.py), shown under the card; it differs per reader, so it is
+    put into the kept HTML, not rendered with it."""
     key = "card:" + ":".join(str(part) for part in (
         paper.pk, paper.modified_at.timestamp(), paper.upvote_count, paper.external_upvotes, paper.github_stars,
         entry and entry.pk, entry and entry.featured, entry and entry.day, show_why,
@@ -31,7 +34,7 @@ def paper_card(context, paper, entry=None, show_why=False):
     html = cache.get(key)
     if html is None:
         html = get_template(CARD).render({
-            "paper": paper, "entry": entry, "show_why": show_why, "my_upvotes": (),
+            "paper": paper, "entry": entry, "show_why": show_why, "my_upvotes": (), "my_saves": (),
             "csrf_token": CSRF_PLACEHOLDER, "next_path": NEXT_PLACEHOLDER,
         })
         cache.set(key, html, CACHE_SECONDS)
@@ -39,4 +42,6 @@ def paper_card(context, paper, entry=None, show_why=False):
     here = escape(request.get_full_path()) if request is not None else ""
     # On a shared page the token is itself the placeholder, filled per reader by the page's overlay.
     html = html.replace(NEXT_PLACEHOLDER, here).replace(CSRF_PLACEHOLDER, str(context.get("csrf_token", "")))
+    if reason:
+        html = html.replace(REASON_MARKER, f'<p class="why foryou">For you: {escape(reason)}</p>', 1)
     return mark_safe(html)  # noqa: S308 (our template; what is put in is escaped)

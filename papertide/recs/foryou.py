@@ -1,0 +1,113 @@
+""""For you" for a reader: their signals, the candidates of a period, the ranking, and reasons in words.
+The site, the digests, both APIs and `papertide bench recs` all come through `recommend`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from papertide.papers.models import DailyEntry, Paper, Upvote
+from papertide.recs import community
+from papertide.recs.models import Dismissal, Interest, Save
+from papertide.recs.ranking import Reason, Scored, rank
+from papertide.search.service import get_backend
+
+
+@dataclass
+class Signals:
+    """What a reader told us: papers they like (saved or upvoted, minus muted interests), papers they dismissed,
+    and which interest each liked paper belongs to."""
+
+    liked: list[int]
+    disliked: list[int]
+    interest_of: dict[int, str]
+
+    @property
+    def enough(self) -> bool:
+        return len(self.liked) >= settings.RECS_MIN_POSITIVES
+
+
+def positives_of(user) -> list[int]:
+    """Every paper the reader saved or upvoted, muted interests included."""
+    saved = Save.objects.filter(user=user).values_list("paper_id", flat=True)
+    upvoted = Upvote.objects.filter(user=user).values_list("paper_id", flat=True)
+    return sorted(set(saved) | set(upvoted))
+
+
+def signals_of(user) -> Signals:
+    liked = set(positives_of(user))
+    interest_of = {}
+    for interest in Interest.objects.filter(user=user):
+        if interest.state == Interest.State.ACTIVE:
+            interest_of |= dict.fromkeys(interest.papers, interest.title)
+        else:
+            liked -= set(interest.papers)
+    disliked = list(Dismissal.objects.filter(user=user).values_list("paper_id", flat=True))
+    return Signals(sorted(liked), disliked, interest_of)
+
+
+def candidates_between(first: dt.date | None, last: dt.date | None, categories: list[str] | None = None) -> list[int]:
+    """Papers listed in these days (every paper when both are None), optionally in some categories."""
+    if first is None and last is None:
+        papers = Paper.objects.all()
+    else:
+        entries = DailyEntry.objects.visible()
+        if first is not None:
+            entries = entries.filter(day__gte=first)
+        if last is not None:
+            entries = entries.filter(day__lte=last)
+        papers = Paper.objects.filter(pk__in=entries.values("paper_id"))
+    if categories:
+        wanted = set(categories)
+        return [pk for pk, cats in papers.values_list("pk", "categories") if wanted & set(cats)]
+    return list(papers.values_list("pk", flat=True))
+
+
+def recent_period() -> tuple[dt.date | None, dt.date | None]:
+    """The last RECS_RECENT_DAYS days that end with the latest listed day (None, None on an empty site)."""
+    latest = DailyEntry.objects.latest_day()
+    if latest is None:
+        return None, None
+    return latest - dt.timedelta(days=settings.RECS_RECENT_DAYS - 1), latest
+
+
+def recommend(candidates: list[int], liked: list[int], disliked: list[int] = (), *,
+              interest_of: dict[int, str] | None = None, exclude_liked: bool = True) -> list[Scored]:
+    trend = dict(DailyEntry.objects.filter(paper_id__in=candidates).values_list("paper_id", "trend_log")) \
+        if settings.RECS_TRENDING_WEIGHT else None
+    return rank(candidates, liked, list(disliked), vectors=get_backend().vectors, community=community.community(),
+                trend=trend, trend_weight=settings.RECS_TRENDING_WEIGHT, interest_of=interest_of,
+                exclude_liked=exclude_liked)
+
+
+def for_reader(user, candidates: list[int], *, exclude_liked: bool = True) -> list[Scored]:
+    signals = signals_of(user)
+    return recommend(candidates, signals.liked, signals.disliked, interest_of=signals.interest_of,
+                     exclude_liked=exclude_liked)
+
+
+def explain(reason: Reason, titles: dict[int, str], liked_word: str = "papers you saved or upvoted") -> str:
+    """The reason in words, e.g. "Close to “Attention Is All You Need” and 2 more papers you saved or upvoted"."""
+    def title(paper_id):
+        return f"“{titles.get(paper_id, 'a paper you liked')}”"
+
+    within = f" (your interest “{reason.interest}”)" if reason.interest else ""
+    if reason.kind == "close":
+        more = f" and {reason.more} more {liked_word}" if reason.more else ""
+        return f"Close to {title(reason.anchor)}{more}{within}"
+    if reason.kind == "community":
+        return f"Readers who keep {title(reason.anchor)} keep this too{within}"
+    if reason.kind == "yours":
+        return f"one of the {liked_word}"
+    if reason.kind == "bridge":
+        return "Close to what readers with papers like yours keep"
+    return "Trending"
+
+
+def explained(ranked: list[Scored], liked_word: str = "papers you saved or upvoted") -> list[tuple[Scored, str]]:
+    """Each recommendation with its reason in words (one query for the titles named)."""
+    anchors = {s.reason.anchor for s in ranked if s.reason.anchor is not None}
+    titles = dict(Paper.objects.filter(pk__in=anchors).values_list("pk", "title"))
+    return [(s, explain(s.reason, titles, liked_word)) for s in ranked]

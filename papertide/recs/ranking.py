@@ -1,0 +1,162 @@
+"""One ranking for every "For you": the site's feeds and page, the digests, both recommendation APIs and
+`papertide bench recs` all call `rank`.
+
+A candidate's personal score adds three parts, each chosen on real readers' libraries (CiteULike; the
+measurements and the alternatives that lost are in docs/recommendations.md):
+
+- community: what readers who keep the reader's papers also keep — item-kNN on co-saves plus a two-step
+  random walk (recs/community.py). Strongest wherever others already saved the candidate.
+- content: how close the candidate's embedding is to the reader's papers, after subtracting the mean of all
+  vectors (what every paper shares): half the mean similarity to all of them, half the mean of the five
+  closest. The second half keeps several interests apart: a paper close to five of the reader's protein papers
+  scores high even if the reader's other half is 3D vision, where the mean alone would favour papers halfway.
+- bridge: closeness to the papers the community part ranks highest (kept by readers like this one). It carries
+  community knowledge to papers nobody has saved yet — today's papers.
+
+"Not interested" drops a paper and its near-duplicates (cosine ≥ NEAR_DUPLICATE) and pushes down what resembles
+them. Trending is then blended in with a configurable weight (RECS_TRENDING_WEIGHT).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from papertide.recs.community import Community
+
+CONTENT_WEIGHT = 0.6
+BRIDGE_WEIGHT = 0.6
+BRIDGE_PAPERS = 20  # how many of the community's best papers the bridge compares with
+CLOSEST = 5  # the content part's "mean of the closest"
+NEAR_DUPLICATE = 0.9  # raw cosine above which a paper counts as the same as one the reader dismissed
+DISLIKE_WEIGHT = 0.5
+SIMILAR_ENOUGH = 0.1  # a liked paper within this (centred) cosine of the closest one counts in "and N more"
+
+
+@dataclass
+class Reason:
+    """Why a paper is recommended: close to `anchor` (a liked paper) and `more` others; kept by readers who keep
+    `anchor` ("community"); kept by readers like this one ("bridge"); or trending."""
+
+    kind: str  # "close", "community", "bridge", "trending", "yours" (the reader's own, listed last)
+    anchor: int | None = None
+    more: int = 0
+    interest: str = ""
+
+
+@dataclass
+class Scored:
+    paper_id: int
+    score: float
+    personal: float
+    reason: Reason = field(default_factory=lambda: Reason("trending"))
+
+
+def _centred(matrix: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    shifted = matrix - centre
+    norms = np.linalg.norm(shifted, axis=1, keepdims=True)
+    return shifted / np.where(norms > 0, norms, 1)
+
+
+def _mean_of_closest(similarities: np.ndarray, k: int) -> np.ndarray:
+    k = min(k, similarities.shape[1])
+    return np.partition(similarities, -k, axis=1)[:, -k:].mean(1)
+
+
+def _lookup(ids: np.ndarray, values: np.ndarray, wanted: np.ndarray, default: float = 0.0) -> np.ndarray:
+    """values[i] for each wanted id found in (ascending) `ids`, else `default`."""
+    out = np.full(len(wanted), default, dtype=np.float64)
+    if len(ids):
+        rows = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+        found = ids[rows] == wanted
+        out[found] = values[rows[found]]
+    return out
+
+
+def rank(candidates: list[int], liked: list[int], disliked: list[int], *, vectors, community: Community,
+         trend: dict[int, float] | None = None, trend_weight: float = 0.0, interest_of: dict[int, str] | None = None,
+         exclude_liked: bool = True) -> list[Scored]:
+    """The candidates best first. `vectors` is a search.vectors.VectorIndex; `trend` maps paper ids to a trending
+    score (any scale: it is rescaled to [0, 1] among the candidates); `interest_of` names the interest of a
+    liked paper, for the reasons."""
+    liked_set, disliked_set = set(liked), set(disliked)
+    cands = np.array(sorted({c for c in candidates if c not in disliked_set | liked_set}), dtype=np.int64)
+    # The reader's own papers, where asked for, come after every other (they have seen them), by trend.
+    own = [] if exclude_liked else [Scored(c, 0.0, 0.0, Reason("yours")) for c in sorted(
+        {c for c in candidates if c in liked_set}, key=lambda c: (-(trend or {}).get(c, 0.0), c))]
+    if not len(cands):
+        return own
+    centre = vectors.centre()
+    cand_ids, cand_vectors = vectors.rows_of(cands)
+    like_ids, like_vectors = vectors.rows_of(liked)
+    has_vector = np.isin(cands, cand_ids)
+    rows = np.searchsorted(cand_ids, cands[has_vector])
+
+    content = np.zeros(len(cands))
+    anchors = np.full(len(cands), -1, dtype=np.int64)
+    more = np.zeros(len(cands), dtype=np.int64)
+    if len(cand_ids) and len(like_ids):
+        cand_c, like_c = _centred(cand_vectors, centre), _centred(like_vectors, centre)
+        sims = cand_c @ like_c.T
+        closeness = 0.5 * sims.mean(1) + 0.5 * _mean_of_closest(sims, CLOSEST)
+        content[has_vector] = closeness[rows]
+        best = sims.argmax(1)
+        best_sim = sims[np.arange(len(sims)), best]
+        anchors[has_vector] = like_ids[best][rows]
+        more[has_vector] = ((sims >= (best_sim - SIMILAR_ENOUGH)[:, None]).sum(1) - 1)[rows]
+
+    shared = community.scores(np.array(sorted(liked_set), dtype=np.int64))
+    together = shared.combined()
+    collaborative = _lookup(shared.papers, together, cands)
+    best_link = _lookup(shared.papers, shared.best_link.astype(np.float64), cands, -1).astype(np.int64)
+
+    bridge = np.zeros(len(cands))
+    if len(together) and len(cand_ids):
+        outside = ~np.isin(shared.papers, list(liked_set))
+        order = np.argsort(-np.where(outside, together, -np.inf))[:BRIDGE_PAPERS]
+        order = order[outside[order] & (together[order] > 0)]
+        bridge_ids, bridge_vectors = vectors.rows_of(shared.papers[order])
+        if len(bridge_ids):
+            weights = _lookup(shared.papers, together, bridge_ids)
+            close = _centred(cand_vectors, centre) @ _centred(bridge_vectors, centre).T
+            bridge[has_vector] = ((close * weights).sum(1) / weights.sum())[rows]
+
+    keep = np.ones(len(cands), dtype=bool)
+    penalty = np.zeros(len(cands))
+    dis_ids, dis_vectors = vectors.rows_of(sorted(disliked_set))
+    if len(dis_ids) and len(cand_ids):
+        raw = (cand_vectors @ dis_vectors.T).max(1)
+        keep[np.flatnonzero(has_vector)[raw[rows] >= NEAR_DUPLICATE]] = False
+        centred = (_centred(cand_vectors, centre) @ _centred(dis_vectors, centre).T).max(1)
+        penalty[has_vector] = DISLIKE_WEIGHT * np.maximum(centred[rows], 0)
+
+    parts = np.vstack([collaborative, CONTENT_WEIGHT * content, BRIDGE_WEIGHT * bridge])
+    personal = parts.sum(0) - penalty
+    score = personal.copy()
+    if trend and trend_weight:
+        values = np.array([trend.get(int(c), np.nan) for c in cands], dtype=np.float64)
+        known = ~np.isnan(values)
+        if known.any():
+            low, high = np.nanmin(values), np.nanmax(values)
+            scaled = np.where(known, (values - low) / (high - low) if high > low else 0.0, 0.0)
+            score = score + trend_weight * scaled
+
+    interest_of = interest_of or {}
+    ranked = []
+    for i in np.lexsort((cands, -score)):
+        if not keep[i]:
+            continue
+        main = int(parts[:, i].argmax())
+        if personal[i] <= 0 and not len(like_ids):
+            reason = Reason("trending")
+        elif main == 0 and collaborative[i] > 0 and best_link[i] >= 0:
+            reason = Reason("community", int(best_link[i]), interest=interest_of.get(int(best_link[i]), ""))
+        elif main == 2 and bridge[i] > content[i]:
+            reason = Reason("bridge")
+        elif anchors[i] >= 0:
+            reason = Reason("close", int(anchors[i]), int(more[i]), interest_of.get(int(anchors[i]), ""))
+        else:
+            reason = Reason("trending")
+        ranked.append(Scored(int(cands[i]), float(score[i]), float(personal[i]), reason))
+    return ranked + own

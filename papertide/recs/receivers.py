@@ -1,0 +1,47 @@
+"""A reader's interests are found again whenever the papers they saved or upvoted change, after the change
+commits (recs/interests.py; a few milliseconds for 50 papers). Bulk writers (library imports) call
+`interests.refresh` once instead, inside `quietly()`."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from papertide.papers.models import Upvote
+from papertide.recs import actions, interests
+from papertide.recs.models import Save
+
+_quiet = threading.local()
+
+
+@contextmanager
+def quietly():
+    _quiet.on = True
+    try:
+        yield
+    finally:
+        _quiet.on = False
+
+
+@receiver([post_save, post_delete], sender=Save)
+@receiver([post_save, post_delete], sender=Upvote)
+def positives_changed(sender, instance, **kwargs) -> None:
+    if kwargs.get("created") is False:
+        return
+    user_id = instance.user_id
+    actions.positives_changed(user_id)
+    if getattr(_quiet, "on", False):
+        return
+    transaction.on_commit(lambda: _refresh(user_id))
+
+
+def _refresh(user_id: int) -> None:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=user_id).first()
+    if user is not None:
+        interests.refresh(user)

@@ -1,0 +1,119 @@
+""""For you" on the real demo day: several interests kept apart, "not interested" with near-duplicates, the
+community's co-saves, reasons for every paper, and interests found and kept across re-clustering."""
+
+from __future__ import annotations
+
+import pytest
+
+from papertide.papers.models import Paper
+from papertide.papers.upsert import upsert_papers
+from papertide.recs import community, interests
+from papertide.recs.foryou import candidates_between, explained, recommend, signals_of
+from papertide.recs.models import Interest, Save
+from papertide.search.indexer import run_index
+from papertide.sources.records import PaperRecord
+
+pytestmark = pytest.mark.django_db
+
+GALAXIES = ["2411.17775", "2411.17811", "2411.17813", "2411.17862", "2411.17888"]
+GAUSSIAN_SPLATTING = ["2411.18066", "2411.18311", "2411.18473", "2411.17190", "2411.17772"]
+PROTEIN_DESIGN = ["2411.17795", "2411.18568", "2411.16686"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_community(indexed_demo):
+    community.forget()
+    yield
+    community.forget()
+
+
+def pks(arxiv_ids):
+    found = dict(Paper.objects.filter(arxiv_id__in=arxiv_ids).values_list("arxiv_id", "pk"))
+    return [found[i] for i in arxiv_ids]
+
+
+def categories_of(ranked, n):
+    return [Paper.objects.get(pk=s.paper_id).primary_category for s in ranked[:n]]
+
+
+def test_a_reader_with_two_interests_gets_both_not_their_average():
+    ranked = recommend(candidates_between(None, None), pks(GALAXIES + GAUSSIAN_SPLATTING))
+    top = categories_of(ranked, 20)
+    assert top.count("cs.CV") >= 5, top
+    assert sum(c.startswith("astro-ph") for c in top) >= 3, top
+    # The mean of the two would rank papers halfway between; neither topic's papers may be crowded out.
+    assert set(top) <= {"cs.CV", "cs.RO", "cs.GR", "astro-ph.GA", "astro-ph.CO", "astro-ph.SR", "astro-ph.HE",
+                        "astro-ph.IM", "astro-ph.EP"}, top
+
+
+def test_two_clusters_stay_two_interests_labelled_by_their_words(alice):
+    for pk in pks(GAUSSIAN_SPLATTING + PROTEIN_DESIGN):
+        Save.objects.create(user=alice, paper_id=pk)
+    found = interests.refresh(alice)
+    assert len(found) == 2
+    by_size = sorted(found, key=lambda i: -i.size)
+    assert set(by_size[0].papers) == set(pks(GAUSSIAN_SPLATTING))
+    assert set(by_size[1].papers) == set(pks(PROTEIN_DESIGN))
+    assert "splatting" in by_size[0].label or "gaussian" in by_size[0].label
+    assert "protein" in by_size[1].label
+
+
+def test_renamed_and_muted_interests_keep_that_choice_when_papers_change(alice):
+    for pk in pks(GAUSSIAN_SPLATTING + PROTEIN_DESIGN):
+        Save.objects.create(user=alice, paper_id=pk)
+    protein = next(i for i in interests.refresh(alice) if "protein" in i.label)
+    protein.name, protein.state = "Enzymes", Interest.State.MUTED
+    protein.save()
+    Save.objects.create(user=alice, paper=Paper.objects.get(arxiv_id="2411.17737"))  # one more paper
+    again = next(i for i in interests.refresh(alice) if set(pks(PROTEIN_DESIGN)) <= set(i.papers))
+    assert again.pk == protein.pk and again.name == "Enzymes" and again.state == Interest.State.MUTED
+    signals = signals_of(alice)
+    assert not set(pks(PROTEIN_DESIGN)) & set(signals.liked)  # a muted interest does not steer the ranking
+    assert set(pks(GAUSSIAN_SPLATTING)) <= set(signals.liked)
+
+
+def test_not_interested_removes_the_paper_and_its_near_duplicates():
+    liked = pks(GAUSSIAN_SPLATTING)
+    candidates = candidates_between(None, None)
+    before = recommend(candidates, liked)
+    first = Paper.objects.get(pk=before[0].paper_id)
+    # The same paper listed again under another id (a re-submission): its embedding is the same.
+    upsert_papers([PaperRecord(arxiv_id="2412.99999", source="arxiv-api", title=first.title, abstract=first.abstract,
+                               categories=first.categories)])
+    run_index(progress=False)
+    copy = Paper.objects.get(arxiv_id="2412.99999").pk
+    assert copy in [s.paper_id for s in recommend(candidates + [copy], liked)[:5]]
+    after = [s.paper_id for s in recommend(candidates + [copy], liked, [first.pk])]
+    assert first.pk not in after and copy not in after
+    # Papers like it are pushed down, not removed.
+    assert {s.paper_id for s in before[1:30]} - {copy} <= set(after)
+
+
+def test_every_paper_has_a_reason_naming_a_paper_the_reader_liked():
+    liked = pks(GAUSSIAN_SPLATTING)
+    titles = set(Paper.objects.filter(pk__in=liked).values_list("title", flat=True))
+    reasons = [reason for _, reason in explained(recommend(candidates_between(None, None), liked)[:30])]
+    assert all(reasons)
+    assert all(any(title in reason for title in titles) for reason in reasons if reason.startswith("Close to"))
+    assert sum(reason.startswith("Close to") for reason in reasons) >= 20
+
+
+def test_what_other_readers_keep_together_counts(django_user_model):
+    """Readers who save the splatting papers also save one galaxy paper: a new reader with the splatting papers
+    gets it near the top, with the community as the reason."""
+    galaxy = pks(["2411.17888"])[0]
+    for n in range(5):
+        reader = django_user_model.objects.create_user(f"reader{n}")
+        for pk in pks(GAUSSIAN_SPLATTING) + [galaxy]:
+            Save.objects.create(user=reader, paper_id=pk)
+    community.forget()
+    ranked = recommend(candidates_between(None, None), pks(GAUSSIAN_SPLATTING[:3]))
+    top = [s.paper_id for s in ranked[:5]]
+    assert galaxy in top
+    reason = dict((s.paper_id, why) for s, why in explained(ranked[:5]))[galaxy]
+    assert reason.startswith("Readers who keep")
+
+
+def test_without_liked_papers_the_ranking_is_trending():
+    ranked = recommend(candidates_between(None, None)[:50], [])
+    assert ranked and all(s.reason.kind == "trending" for s in ranked)

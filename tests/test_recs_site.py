@@ -1,0 +1,150 @@
+""""For you" on the site and in the API, as readers meet it: the default sort once they like a few papers (with
+a reason on every card, never shared with other readers), save and "not interested" on cards (htmx, undoable),
+the "For you", library and interests pages, and both recommendation endpoints."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from papertide.accounts.models import ApiToken
+from papertide.papers import actions
+from papertide.papers.models import Paper
+from papertide.recs import community
+from papertide.recs.models import Dismissal, Interest, Save
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+SPLATTING = ["2411.18066", "2411.18311", "2411.18473", "2411.17190"]
+PROTEIN = ["2411.17795", "2411.18568", "2411.16686"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_community(indexed_demo):
+    community.forget()
+    yield
+    community.forget()
+
+
+@pytest.fixture
+def fan(alice, client, django_capture_on_commit_callbacks):
+    """Alice, logged in, who upvoted the Gaussian-splatting papers and saved the protein-design ones."""
+    with django_capture_on_commit_callbacks(execute=True):
+        for arxiv_id in SPLATTING:
+            actions.upvote(alice, Paper.objects.get(arxiv_id=arxiv_id))
+        for arxiv_id in PROTEIN:
+            client.force_login(alice)
+            client.post(f"/papers/{arxiv_id}/save/", {"action": "add"}, **HTMX)
+    return client
+
+
+def cards(page: str) -> list[str]:
+    return page.split('<article class="card"')[1:]
+
+
+def test_for_you_becomes_the_default_sort_with_a_reason_on_every_card(fan, alice):
+    page = fan.get("/").content.decode()
+    assert 'aria-current="true">For you</a>' in page
+    listed = cards(page)
+    assert len(listed) == 50 and all("For you: " in card for card in listed)
+    assert "Close to “" in listed[0] and any("Gaussian" in card or "3D" in card for card in listed[:3])
+    # Someone else sees the shared trending page, never Alice's ranking.
+    other = Client().get("/").content.decode()
+    assert "For you: " not in other and 'aria-current="true">Trending</a>' in other
+    assert "For you: " not in fan.get("/?sort=trending").content.decode()
+
+
+def test_before_three_papers_for_you_says_how_to_start(client, alice):
+    client.force_login(alice)
+    page = client.get("/?sort=foryou").content.decode()
+    assert "Upvote or save a few papers" in page and "For you: " not in page
+    assert 'aria-current="true">Trending</a>' in client.get("/").content.decode()  # not the default yet
+    anonymous = Client().get("/?sort=foryou").content.decode()
+    assert "to get each day ranked for you" in anonymous
+
+
+def test_save_is_pressed_after_a_reload_and_can_be_undone(client, alice):
+    client.force_login(alice)
+    fragment = client.post("/papers/2411.18066/save/", {"action": "add", "next": "/"}, **HTMX).content.decode()
+    assert "★ Saved" in fragment and 'aria-pressed="true"' in fragment and "<html" not in fragment
+    assert Save.objects.filter(user=alice).count() == 1
+    page = client.get("/papers/2411.18066/").content.decode()
+    assert '★ Saved' in page
+    assert "★ Saved" not in Client().get("/papers/2411.18066/").content.decode()  # the shared page is neutral
+    client.post("/papers/2411.18066/save/", {"action": "remove"}, **HTMX)
+    assert not Save.objects.exists()
+
+
+def test_anonymous_save_asks_to_log_in(client, db):
+    response = client.post("/papers/2411.18066/save/", {"next": "/"}, **HTMX)
+    assert response.status_code == 204 and response["HX-Redirect"].startswith("/accounts/login/")
+
+
+def test_not_interested_hides_a_card_from_for_you_and_undo_brings_it_back(fan, alice):
+    first = cards(fan.get("/").content.decode())[0]
+    arxiv_id = first.split('href="/papers/')[1].split("/")[0]
+    stub = fan.post(f"/papers/{arxiv_id}/not-interested/", {"next": "/"}, **HTMX).content.decode()
+    assert "Hidden from your For you" in stub and "Undo" in stub
+    assert Dismissal.objects.filter(user=alice, paper__arxiv_id=arxiv_id).exists()
+    assert f'href="/papers/{arxiv_id}/"' not in fan.get("/").content.decode()
+    card = fan.post(f"/papers/{arxiv_id}/not-interested/", {"action": "undo"}, **HTMX).content.decode()
+    assert '<article class="card"' in card and not Dismissal.objects.exists()
+    assert f'href="/papers/{arxiv_id}/"' in fan.get("/").content.decode()
+
+
+def test_the_for_you_page_and_the_interests_page(fan, alice):
+    page = fan.get("/for-you/").content.decode()
+    assert len(cards(page)) == 50 and page.count("For you: ") == 50
+    interests = fan.get("/interests/").content.decode()
+    assert interests.count('class="interest') == 2
+    protein = Interest.objects.get(user=alice, label__contains="protein")
+    fan.post(f"/interests/{protein.pk}/", {"action": "rename", "name": "Enzyme design"})
+    fan.post(f"/interests/{protein.pk}/", {"action": "mute"})
+    assert "Enzyme design" in fan.get("/interests/").content.decode()
+    page = fan.get("/for-you/").content.decode()
+    assert "Enzyme design (muted)" in page and "(your interest “Enzyme design”)" not in page
+    fan.post(f"/interests/{protein.pk}/", {"action": "delete"})
+    fan.get("/interests/")  # shows the message once
+    assert "Enzyme design" not in fan.get("/interests/").content.decode()
+    assert Save.objects.filter(user=alice).count() == 3  # its papers stay in the library
+
+
+def test_library_notes_and_filter_by_interest(fan, alice):
+    saved = Save.objects.filter(user=alice).first()
+    fragment = fan.post(f"/library/notes/{saved.paper.arxiv_id}/", {"note": "compare with AlphaFold"},
+                        **HTMX).content.decode()
+    assert "Saved." in fragment and "compare with AlphaFold" in fragment
+    page = fan.get("/library/").content.decode()
+    assert "compare with AlphaFold" in page and len(cards(page)) == 3
+    interest = Interest.objects.get(user=alice, label__contains="protein")
+    assert len(cards(fan.get(f"/library/?interest={interest.pk}").content.decode())) == 3
+    assert fan.get("/library/?interest=999999").status_code == 404
+
+
+def test_the_stateless_api_ranks_with_reasons(client):
+    body = {"liked": SPLATTING + ["9999.99999"], "disliked": [], "limit": 5, "from": "2024-11-28", "to": "2024-11-28"}
+    answer = client.post("/api/v1/recommendations", json.dumps(body), content_type="application/json").json()
+    assert len(answer["papers"]) == 5 and answer["unknown"] == ["9999.99999"]
+    assert all(item["reason"] and item["paper"]["arxiv_id"] == item["id"] for item in answer["papers"])
+    assert not set(SPLATTING) & {item["id"] for item in answer["papers"]}
+    scores = [item["score"] for item in answer["papers"]]
+    assert scores == sorted(scores, reverse=True)
+    only_astro = client.post("/api/v1/recommendations", json.dumps({**body, "categories": ["astro-ph.GA"]}),
+                             content_type="application/json").json()
+    assert all("astro-ph.GA" in item["paper"]["categories"] for item in only_astro["papers"])
+    bad = client.post("/api/v1/recommendations", json.dumps({**body, "from": "2024-12-01"}),
+                      content_type="application/json")
+    assert bad.status_code == 400 and "after" in bad.json()["error"]
+
+
+def test_my_recommendations_need_a_token_and_use_my_signals(fan, alice):
+    token = ApiToken.issue(alice, "script")[1]
+    assert Client().get("/api/v1/me/recommendations").status_code == 401
+    answer = Client().get("/api/v1/me/recommendations?limit=10",
+                          HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    assert len(answer["papers"]) == 10 and all(item["reason"] for item in answer["papers"])
+    schema = Client().get("/api/openapi.json").json()
+    assert {"/api/v1/recommendations", "/api/v1/me/recommendations"} <= set(schema["paths"])
