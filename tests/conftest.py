@@ -64,3 +64,17 @@ def alice(django_user_model):
 @pytest.fixture
 def bob(django_user_model):
     return django_user_model.objects.create_user("bob", "bob@example.org", "correct horse battery")
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on loopback that refuses gone@example.org for good and busy@example.org for now, and
+    the site's links in emails rooted at https://papers.example.org."""
+    from tests.smtp import SmtpServer
+
+    with SmtpServer(refuse=("gone@example.org",), busy=("busy@example.org",)) as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.BASE_URL = "https://papers.example.org"
+        yield server

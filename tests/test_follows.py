@@ -9,19 +9,9 @@ from papertide.demo import load_demo_day
 from papertide.digests.models import DigestItem, Subscriber
 from papertide.digests.sender import send_digests
 from papertide.papers.models import Paper
-from tests.smtp import SmtpServer
 
 pytestmark = pytest.mark.django_db
 THURSDAY = dt.date(2024, 11, 28)
-
-
-@pytest.fixture
-def smtp(settings):
-    with SmtpServer() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        yield server
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from papertide.digests.models import Subscriber
-from papertide.digests.selection import DigestPeriod, describe_filters
+from papertide.digests.selection import FOR_YOU_PREFIX, DigestPeriod, describe_filters
 from papertide.papers.models import Paper
 from papertide.papers.text import shorten
 
@@ -48,7 +48,8 @@ def _with_reason(block: tuple[str, str], reason: str) -> tuple[str, str]:
 
 def compose(subscriber: Subscriber, period: DigestPeriod, papers: list[Paper], empty_reason: str,
             blocks: PaperBlocks, message_key: str, reasons: dict[int, str] | None = None) -> EmailMultiAlternatives:
-    """`reasons`: for papers a follow brought, which one ("Because you follow papers by …")."""
+    """`reasons`: for papers a follow brought, which one ("Because you follow papers by …"); for a "for you"
+    digest, why each paper is there ("For you: Close to …")."""
     reasons = reasons or {}
     shown = [_with_reason(blocks.get(p), reasons.get(p.pk, "")) for p in papers]
     manage_token = subscriber.token("manage")
@@ -67,7 +68,10 @@ def compose(subscriber: Subscriber, period: DigestPeriod, papers: list[Paper], e
     }
     day = period.last
     when = f"week of {period.first:%b} {period.first.day}" if period.frequency == "weekly" else f"{day:%A, %b} {day.day}"
-    subject = (f"{settings.SITE_NAME}: {len(papers)} trending paper{'s' if len(papers) != 1 else ''}, {when}"
+    kind = "for you" if any(r.startswith(FOR_YOU_PREFIX) for r in (reasons or {}).values()) else "trending"
+    plural = "s" if len(papers) != 1 else ""
+    subject = ((f"{settings.SITE_NAME}: {len(papers)} paper{plural} for you, {when}" if kind == "for you" else
+                f"{settings.SITE_NAME}: {len(papers)} trending paper{plural}, {when}")
                if papers else f"{settings.SITE_NAME}: no new papers, {when}")
     unsubscribe_mailto = f"mailto:{settings.UNSUBSCRIBE_MAILTO}?subject={quote('unsubscribe ' + subscriber.email)}"
     message = EmailMultiAlternatives(

@@ -1,6 +1,6 @@
 from django import forms
 
-from papertide.digests.models import Frequency, Subscriber
+from papertide.digests.models import Frequency, Ranking, Subscriber
 from papertide.papers.feed_filter import FeedFilter, FilterError
 
 
@@ -20,20 +20,24 @@ class PreferencesForm(forms.ModelForm):
 
     class Meta:
         model = Subscriber
-        fields = ["frequency", "categories", "with_code", "keywords", "min_score", "max_papers", "send_empty"]
+        fields = ["frequency", "ranking", "categories", "with_code", "keywords", "min_score", "max_papers",
+                  "send_empty"]
         labels = {
             "min_score": "Minimum upvotes",
             "max_papers": "Papers per digest",
             "send_empty": "When there is nothing new, send a short email saying why",
             "with_code": "Only papers with a code repository",
         }
-        widgets = {"frequency": forms.RadioSelect(choices=Frequency.choices)}
+        widgets = {"frequency": forms.RadioSelect(choices=Frequency.choices),
+                   "ranking": forms.RadioSelect(choices=Ranking.choices)}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.initial["categories"] = " ".join(self.instance.categories)
         self.initial["keywords"] = ", ".join(self.instance.keywords)
         self.fields["max_papers"].widget.attrs.update(min=1, max=50)
+        if self.instance.user_id is None:  # "for you" needs the papers an account saved and upvoted
+            del self.fields["ranking"]
 
     def clean_categories(self) -> list[str]:
         try:

@@ -19,6 +19,11 @@ class Frequency(models.TextChoices):
     WEEKLY = "weekly", "Weekly (Mondays)"
 
 
+class Ranking(models.TextChoices):
+    TRENDING = "trending", "Trending first"
+    FOR_YOU = "for-you", "Ranked for me, from the papers I save and upvote"
+
+
 class SubscriberQuerySet(models.QuerySet):
     def receiving(self) -> SubscriberQuerySet:
         """Confirmed, not unsubscribed, not bouncing."""
@@ -49,6 +54,8 @@ class Subscriber(models.Model):
     keywords = models.JSONField(default=list, blank=True, help_text="Words of which a paper must contain one")
     min_score = models.PositiveIntegerField(default=0, help_text="Upvotes a paper needs")
     max_papers = models.PositiveIntegerField(default=10)
+    # "for-you": the period's papers in the reader's own order (recs/), for subscribers with an account.
+    ranking = models.CharField(max_length=10, choices=Ranking.choices, default=Ranking.TRENDING)
     send_empty = models.BooleanField(default=False, help_text="Send a short note when there is nothing new")
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)

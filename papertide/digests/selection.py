@@ -7,8 +7,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from papertide.digests import follows
-from papertide.digests.models import DigestItem, Frequency, Subscriber
+from papertide.digests.models import DigestItem, Frequency, Ranking, Subscriber
 from papertide.papers.models import DailyEntry, Paper
+
+
+FOR_YOU_PREFIX = "For you: "  # a reason "For you" gave (the subject then says so)
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class Candidate:
 
 class Candidates:
     """The period's papers, trending first, loaded once for all subscribers."""
+
+    FOR_YOU_DEPTH = 200  # a "for you" digest is chosen among the reader's best 200 (max_papers is at most 50)
 
     def __init__(self, period: DigestPeriod) -> None:
         self.period = period
@@ -117,7 +122,25 @@ class Candidates:
         if not fresh:
             return Choice([], f"The {len(matching):,} papers that matched your filters were all in your earlier "
                               "digests.", "all sent before")
+        if subscriber.ranking == Ranking.FOR_YOU and subscriber.user_id is not None:
+            fresh, brought = self._for_you(subscriber, fresh, brought)
         return Choice(fresh[: subscriber.max_papers], reasons=brought)
+
+    def _for_you(self, subscriber: Subscriber, fresh: list[Paper], brought: dict[int, str]):
+        """The fresh papers in the reader's "For you" order (what a follow brings still first), each with its
+        reason; trending order when the reader has too few liked papers yet. Dismissed papers stay out."""
+        from papertide.recs.foryou import explained, signals_of, recommend
+
+        signals = signals_of(subscriber.user)
+        if not signals.enough:
+            return fresh, brought
+        ranked = explained(recommend([p.pk for p in fresh], signals.liked, signals.disliked,
+                                     interest_of=signals.interest_of, exclude_liked=False)[:self.FOR_YOU_DEPTH])
+        by_id = {p.pk: p for p in fresh}
+        order = [s.paper_id for s, _ in ranked]
+        order = [pk for pk in order if pk in brought] + [pk for pk in order if pk not in brought]
+        reasons = {s.paper_id: f"{FOR_YOU_PREFIX}{why}" for s, why in ranked} | brought
+        return [by_id[pk] for pk in order], reasons
 
     def already_sent(self, subscribers: list[Subscriber]) -> dict[int, set[int]]:
         """For each subscriber, which of this period's papers earlier digests brought them (one query)."""
