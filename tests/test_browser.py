@@ -284,6 +284,45 @@ def test_the_keyboard_reaches_and_presses_the_upvote_button(page):
     page.locator('.card button.upvote[aria-pressed="true"]').first.wait_for()
 
 
+def test_a_reader_imports_a_library_saves_dismisses_and_gets_for_you_with_reasons(page):
+    from tests.conftest import FIXTURES
+
+    sign_up(page, "fern")
+    page.goto("/library/import/")
+    page.set_input_files("#import-file", str(FIXTURES / "library" / "zotero.bib"))
+    page.get_by_role("button", name="Import").click()
+    page.wait_for_url(re.compile(r"/library/import/\d+/$"))
+    # The page follows the import (one paper fetched from the replayed arXiv, then embedded) without a reload.
+    page.get_by_text("4 matched papers already on this site").wait_for(timeout=90_000)
+    assert page.get_by_text("1 fetched from arXiv").is_visible()
+    page.get_by_text("Skipped: no arXiv id (1)").click()
+    assert page.get_by_text("Highly accurate protein structure prediction with AlphaFold").is_visible()
+
+    page.goto("/")  # five liked papers: "For you" is the reader's default order now
+    assert page.locator('.tabs.sort [aria-current="true"]').inner_text() == "For you"
+    first = page.locator(".card").first
+    assert first.locator(".why.foryou").inner_text().startswith("For you: Close to “")
+    title = first.locator(".title a").inner_text()
+    page.evaluate("window.notReloaded = true")
+    first.get_by_role("button", name="Not interested").click()
+    page.get_by_text("Hidden from your For you").wait_for()
+    page.get_by_role("button", name="Undo").click()
+    page.locator(".card .title a", has_text=title).wait_for()
+
+    second = page.locator(".card").nth(1)
+    second.get_by_role("button", name="Save to your library").click()
+    second.locator('.keep button[aria-pressed="true"]').wait_for()
+    assert page.evaluate("window.notReloaded") is True  # htmx swapped each part in place
+    page.goto("/library/")
+    assert page.locator(".card").count() == 6
+
+    page.goto("/for-you/")
+    reasons = page.locator(".why.foryou").all_inner_texts()
+    assert len(reasons) == 50 and all(r.startswith("For you: ") for r in reasons)
+    page.goto("/interests/")
+    assert page.locator("section.interest").count() >= 1
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_accessibility_violations(browser, site, scheme):
     """axe-core (the engine behind Lighthouse's accessibility audit): labels, contrast, landmarks, ARIA."""
@@ -293,7 +332,8 @@ def test_axe_finds_no_accessibility_violations(browser, site, scheme):
     page = context.new_page()
     sign_up(page, f"axe{scheme}")
     pages = ["/", f"/papers/{MATH_PAPER}/", "/week/2024-W48/", "/month/2024-11/", "/search/?q=diffusion",
-             "/submit/", "/profile/", "/authors/Jia%20yaning/"]
+             "/submit/", "/profile/", "/authors/Jia%20yaning/", "/for-you/", "/library/", "/library/import/",
+             "/interests/"]
     found = {}
     for path in pages:
         page.goto(path)
