@@ -74,7 +74,7 @@ def test_renamed_and_muted_interests_keep_that_choice_when_papers_change(alice):
 
 def test_not_interested_removes_the_paper_and_its_near_duplicates():
     liked = pks(GAUSSIAN_SPLATTING)
-    candidates = candidates_between(None, None)
+    candidates = list(candidates_between(None, None))
     before = recommend(candidates, liked)
     first = Paper.objects.get(pk=before[0].paper_id)
     # The same paper listed again under another id (a re-submission): its embedding is the same.
@@ -115,5 +115,22 @@ def test_what_other_readers_keep_together_counts(django_user_model):
 
 
 def test_without_liked_papers_the_ranking_is_trending():
-    ranked = recommend(candidates_between(None, None)[:50], [])
+    ranked = recommend(list(candidates_between(None, None))[:50], [])
     assert ranked and all(s.reason.kind == "trending" for s in ranked)
+
+
+def test_co_save_scores_match_the_formulas_by_hand():
+    """Reader 1 keeps papers 10 and 11, reader 2 keeps 10 and 12 (saved and upvoted: counted once)."""
+    import numpy as np
+
+    from papertide.recs.community import Community
+
+    shared = Community(np.array([[1, 10], [1, 11], [2, 10], [2, 12], [2, 12]]))
+    scores = shared.scores([10])
+    assert shared.pairs == 4 and list(scores.papers) == [10, 11, 12]
+    # item-kNN: co-saves / (2 readers of 10)^0.7 / (1 reader of 11)^0.3
+    assert scores.item_knn[1] == pytest.approx(1 / 2**0.7)
+    # RP3beta: from 10 to each of its 2 readers (1/2), to each of their 2 papers (1/2), damped by 1^0.3
+    assert scores.random_walk[1] == pytest.approx(0.25)
+    assert [scores.best_link_of(p) for p in (10, 11, 12, 13)] == [10, 10, 10, None]
+    assert len(Community(np.zeros((0, 2), np.int64)).scores([10]).papers) == 0

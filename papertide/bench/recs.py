@@ -144,11 +144,14 @@ class SystemScores:
 
 
 def _top(scores: np.ndarray, train: list[int], candidate: np.ndarray | None) -> list[int]:
+    """The best DEPTH papers; ties in a fixed random order (the file's order follows the papers' age and
+    popularity, so breaking ties by position would lift popularity above chance where it has no signal)."""
     s = scores.astype(np.float64).copy()
     s[train] = -np.inf
     if candidate is not None:
         s[~candidate] = -np.inf
-    return [int(i) for i in np.argsort(-s, kind="stable")[:DEPTH]]
+    shuffle = np.random.default_rng(0).permutation(len(s))
+    return [int(i) for i in np.lexsort((shuffle, -s))[:DEPTH]]
 
 
 def baselines(corpus: Corpus, split: list[Split], new: set[int] | None, vectors: np.ndarray) -> dict[str, SystemScores]:

@@ -32,7 +32,16 @@ class CommunityScores:
     papers: np.ndarray
     item_knn: np.ndarray
     random_walk: np.ndarray
-    best_link: np.ndarray  # per paper: the liked paper (id) that shares most readers with it, 0 if none
+    liked: np.ndarray  # the liked papers the community knows (ids)
+    co_saves: sp.csc_matrix  # liked × papers: readers keeping both
+
+    def best_link_of(self, paper_id: int) -> int | None:
+        """The liked paper sharing most readers with this one (for its reason)."""
+        col = int(np.searchsorted(self.papers, paper_id))
+        if col >= len(self.papers) or self.papers[col] != paper_id:
+            return None
+        column = self.co_saves[:, col].toarray().ravel()
+        return int(self.liked[column.argmax()]) if column.any() else None
 
     def combined(self) -> np.ndarray:
         """Each score divided by its maximum, then added (both in [0, 1])."""
@@ -49,11 +58,11 @@ class Community:
 
     def __init__(self, pairs: np.ndarray) -> None:
         """`pairs`: (reader id, paper id) rows."""
-        readers, reader_rows = np.unique(pairs[:, 0], return_inverse=True) if len(pairs) else (np.zeros(0, np.int64),) * 2
-        self.papers, paper_cols = np.unique(pairs[:, 1], return_inverse=True) if len(pairs) else (np.zeros(0, np.int64),) * 2
-        self.readers = readers
+        pairs = pairs.reshape(-1, 2)
+        self.readers, reader_rows = np.unique(pairs[:, 0], return_inverse=True)
+        self.papers, paper_cols = np.unique(pairs[:, 1], return_inverse=True)
         data = np.ones(len(pairs), dtype=np.float32)
-        matrix = sp.csr_matrix((data, (reader_rows, paper_cols)), shape=(len(readers), len(self.papers)))
+        matrix = sp.csr_matrix((data, (reader_rows, paper_cols)), shape=(len(self.readers), len(self.papers)))
         matrix.sum_duplicates()
         matrix.data[:] = 1.0  # a save and an upvote of one paper count once
         self.by_reader = matrix
@@ -72,7 +81,7 @@ class Community:
         cols = np.searchsorted(self.papers, liked[np.isin(liked, self.papers)])
         if not len(cols):
             empty = np.zeros(0)
-            return CommunityScores(np.zeros(0, np.int64), empty, empty, np.zeros(0, np.int64))
+            return CommunityScores(np.zeros(0, np.int64), empty, empty, np.zeros(0, np.int64), sp.csc_matrix((0, 0)))
         liked_matrix = self.by_paper[:, cols].tocsr()  # readers × liked papers
         readers = np.unique(liked_matrix.nonzero()[0])
         block = self.by_reader[readers]  # those readers × all papers
@@ -83,8 +92,7 @@ class Community:
         item_knn = np.asarray((1.0 / liked_counts ** ALPHA) @ co).ravel() / counts ** (1 - ALPHA)
         walk_to_readers = np.asarray(liked_matrix[readers] @ (1.0 / liked_counts)).ravel()
         random_walk = np.asarray((walk_to_readers / self.reader_papers[readers]) @ block).ravel() / counts ** BETA
-        best = self.papers[cols][np.asarray(co.argmax(axis=0)).ravel()]
-        return CommunityScores(self.papers[reached], item_knn, random_walk, best)
+        return CommunityScores(self.papers[reached], item_knn, random_walk, self.papers[cols], co)
 
 
 _cached: tuple[float, Community] | None = None
@@ -97,7 +105,7 @@ def load() -> Community:
         cursor.execute(f"SELECT user_id, paper_id FROM {Save._meta.db_table} "
                        f"UNION SELECT user_id, paper_id FROM {Upvote._meta.db_table}")
         rows = cursor.fetchall()
-    return Community(np.array(rows, dtype=np.int64).reshape(-1, 2))
+    return Community(np.array(rows, dtype=np.int64))
 
 
 def community() -> Community:

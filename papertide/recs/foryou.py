@@ -7,11 +7,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 
 from papertide.papers.models import DailyEntry, Paper, Upvote
 from papertide.recs import community
 from papertide.recs.models import Dismissal, Interest, Save
-from papertide.recs.ranking import Reason, Scored, rank
+from papertide.recs.ranking import Ranked, Reason, Scored, rank
 from papertide.search.service import get_backend
 
 
@@ -48,21 +49,43 @@ def signals_of(user) -> Signals:
     return Signals(sorted(liked), disliked, interest_of)
 
 
-def candidates_between(first: dt.date | None, last: dt.date | None, categories: list[str] | None = None) -> list[int]:
-    """Papers listed in these days (every paper when both are None), optionally in some categories."""
+Candidates = dict[int, float]  # paper id -> its trending score (trend_log; NaN when not on a daily list)
+
+
+def candidates_between(first: dt.date | None, last: dt.date | None, categories: list[str] | None = None) -> Candidates:
+    """Papers listed in these days (every paper when both are None), optionally in some categories, with their
+    trending scores (one query: the ranking needs both)."""
     if first is None and last is None:
-        papers = Paper.objects.all()
+        rows, pk, trend, cats = Paper.objects.all(), "pk", "daily_entry__trend_log", "categories"
     else:
-        entries = DailyEntry.objects.visible()
+        rows, pk, trend, cats = DailyEntry.objects.visible(), "paper_id", "trend_log", "paper__categories"
         if first is not None:
-            entries = entries.filter(day__gte=first)
+            rows = rows.filter(day__gte=first)
         if last is not None:
-            entries = entries.filter(day__lte=last)
-        papers = Paper.objects.filter(pk__in=entries.values("paper_id"))
+            rows = rows.filter(day__lte=last)
     if categories:
         wanted = set(categories)
-        return [pk for pk, cats in papers.values_list("pk", "categories") if wanted & set(cats)]
-    return list(papers.values_list("pk", flat=True))
+        return {paper: _known(score) for paper, score, in_cats in rows.values_list(pk, trend, cats)
+                if wanted & set(in_cats)}
+    return {paper: _known(score) for paper, score in rows.values_list(pk, trend)}
+
+
+def _known(trend: float | None) -> float:
+    return float("nan") if trend is None else trend
+
+
+def trend_of(paper_ids: list[int]) -> Candidates:
+    """The trending scores of these papers (plain SQL: an ORM filter on a thousand ids cost more than the
+    ranking itself)."""
+    found: Candidates = dict.fromkeys(paper_ids, float("nan"))
+    table = DailyEntry._meta.db_table
+    with connection.cursor() as cursor:
+        for start in range(0, len(paper_ids), 5000):
+            chunk = paper_ids[start:start + 5000]
+            cursor.execute(f"SELECT paper_id, trend_log FROM {table} WHERE paper_id IN "
+                           f"({', '.join(['%s'] * len(chunk))})", chunk)
+            found.update(cursor.fetchall())
+    return found
 
 
 def recent_period() -> tuple[dt.date | None, dt.date | None]:
@@ -73,16 +96,17 @@ def recent_period() -> tuple[dt.date | None, dt.date | None]:
     return latest - dt.timedelta(days=settings.RECS_RECENT_DAYS - 1), latest
 
 
-def recommend(candidates: list[int], liked: list[int], disliked: list[int] = (), *,
-              interest_of: dict[int, str] | None = None, exclude_liked: bool = True) -> list[Scored]:
-    trend = dict(DailyEntry.objects.filter(paper_id__in=candidates).values_list("paper_id", "trend_log")) \
-        if settings.RECS_TRENDING_WEIGHT else None
-    return rank(candidates, liked, list(disliked), vectors=get_backend().vectors, community=community.community(),
-                trend=trend, trend_weight=settings.RECS_TRENDING_WEIGHT, interest_of=interest_of,
-                exclude_liked=exclude_liked)
+def recommend(candidates: Candidates | list[int], liked: list[int], disliked: list[int] = (), *,
+              interest_of: dict[int, str] | None = None, exclude_liked: bool = True) -> Ranked:
+    """Rank the candidates (paper ids, or paper ids with their trending scores) for someone who likes `liked`."""
+    if not isinstance(candidates, dict):
+        candidates = trend_of(list(candidates)) if settings.RECS_TRENDING_WEIGHT else dict.fromkeys(candidates, 0.0)
+    return rank(list(candidates), liked, list(disliked), vectors=get_backend().vectors,
+                community=community.community(), trend=candidates, trend_weight=settings.RECS_TRENDING_WEIGHT,
+                interest_of=interest_of, exclude_liked=exclude_liked)
 
 
-def for_reader(user, candidates: list[int], *, exclude_liked: bool = True) -> list[Scored]:
+def for_reader(user, candidates: Candidates | list[int], *, exclude_liked: bool = True) -> Ranked:
     signals = signals_of(user)
     return recommend(candidates, signals.liked, signals.disliked, interest_of=signals.interest_of,
                      exclude_liked=exclude_liked)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections import Counter
 
 import numpy as np
@@ -18,7 +19,7 @@ from django.db import transaction
 
 from papertide.papers.models import Paper
 from papertide.recs.models import Interest
-from papertide.recs.ranking import _centred
+from papertide.recs.ranking import centred
 from papertide.search.service import get_backend
 
 CUT = 0.85  # average centred-cosine distance at which clusters stop merging
@@ -51,15 +52,15 @@ def cluster(vectors: np.ndarray, centre: np.ndarray) -> np.ndarray:
         return np.zeros(len(vectors), dtype=int)
     from scipy.cluster.hierarchy import fcluster, linkage
 
-    centred = _centred(vectors, centre)
-    groups = fcluster(linkage(centred, method="average", metric="cosine"), t=CUT, criterion="distance")
+    shifted = centred(vectors, centre)
+    groups = fcluster(linkage(shifted, method="average", metric="cosine"), t=CUT, criterion="distance")
     sizes = Counter(groups)
     big = [g for g in sizes if sizes[g] >= 2]
     if not big:
         return np.zeros(len(vectors), dtype=int)
-    centroids = np.array([centred[groups == g].mean(0) for g in big])
+    centroids = np.array([shifted[groups == g].mean(0) for g in big])
     for row in np.flatnonzero([sizes[g] < 2 for g in groups]):
-        groups[row] = big[int((centroids @ centred[row]).argmax())]
+        groups[row] = big[int((centroids @ shifted[row]).argmax())]
     _, numbered = np.unique(groups, return_inverse=True)
     return numbered
 
@@ -86,6 +87,18 @@ def labels(texts_by_cluster: list[list[str]], background: list[str]) -> list[str
     return found
 
 
+_kept: tuple[float, list[str]] | None = None
+
+
+def _background() -> list[str]:
+    """The site's newest papers, what labels are contrasted with; read again every ten minutes per process."""
+    global _kept
+    if _kept is None or time.monotonic() - _kept[0] > 600:
+        newest = Paper.objects.order_by("-pk").values_list("title", "abstract")[:BACKGROUND_PAPERS]
+        _kept = (time.monotonic(), [f"{title}. {abstract}" for title, abstract in newest])
+    return _kept[1]
+
+
 def refresh(user, liked: list[int] | None = None) -> list[Interest]:
     """Cluster the reader's papers again; each new cluster keeps the name and state of the old interest it shares
     most papers with."""
@@ -96,10 +109,11 @@ def refresh(user, liked: list[int] | None = None) -> list[Interest]:
     ids, matrix = vectors.rows_of(liked)
     groups = cluster(matrix, vectors.centre()) if len(ids) else np.zeros(0, dtype=int)
     members = [sorted(int(i) for i in ids[groups == g]) for g in range(groups.max() + 1)] if len(ids) else []
-    texts = dict(Paper.objects.filter(pk__in=[int(i) for i in ids]).values_list("pk", "title"))
-    abstracts = dict(Paper.objects.filter(pk__in=[int(i) for i in ids]).values_list("pk", "abstract"))
-    background = [f"{t}. {a}" for t, a in Paper.objects.order_by("-pk").values_list("title", "abstract")[:BACKGROUND_PAPERS]]
-    names = labels([[f"{texts[p]}. {texts[p]}. {abstracts[p]}" for p in group] for group in members], background)
+    texts = {pk: (title, abstract) for pk, title, abstract in
+             Paper.objects.filter(pk__in=[int(i) for i in ids]).values_list("pk", "title", "abstract")}
+    background = _background()
+    # The title twice: it says what a paper is about more densely than the abstract.
+    names = labels([[f"{texts[p][0]}. {texts[p][0]}. {texts[p][1]}" for p in group] for group in members], background)
     with transaction.atomic():
         old = list(Interest.objects.select_for_update().filter(user=user))
         kept = []

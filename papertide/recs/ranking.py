@@ -19,6 +19,7 @@ them. Trending is then blended in with a configurable weight (RECS_TRENDING_WEIG
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,7 +54,8 @@ class Scored:
     reason: Reason = field(default_factory=lambda: Reason("trending"))
 
 
-def _centred(matrix: np.ndarray, centre: np.ndarray) -> np.ndarray:
+def centred(matrix: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """Rows minus the centre (the mean of all vectors), back to unit length."""
     shifted = matrix - centre
     norms = np.linalg.norm(shifted, axis=1, keepdims=True)
     return shifted / np.where(norms > 0, norms, 1)
@@ -74,31 +76,67 @@ def _lookup(ids: np.ndarray, values: np.ndarray, wanted: np.ndarray, default: fl
     return out
 
 
+KINDS = ("trending", "community", "bridge", "close", "yours")
+TRENDING, COMMUNITY, BRIDGE, CLOSE, YOURS = range(len(KINDS))
+
+
+class Ranked(Sequence):
+    """The candidates best first. Reasons are put in words only for the papers looked at: a feed ranks a
+    thousand papers and shows fifty, and building an object per candidate was a third of the ranking's time."""
+
+    def __init__(self, ids: np.ndarray, scores: np.ndarray, personal: np.ndarray, kinds: np.ndarray,
+                 anchors: np.ndarray, more: np.ndarray, interest_of: dict[int, str], shared) -> None:
+        self.ids, self.scores, self.personal = ids, scores, personal
+        self.kinds, self.anchors, self.more = kinds, anchors, more
+        self.interest_of, self.shared = interest_of, shared
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._scored(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._scored(index)
+
+    def _scored(self, i: int) -> Scored:
+        paper_id, kind = int(self.ids[i]), KINDS[self.kinds[i]]
+        anchor = int(self.anchors[i]) if self.anchors[i] >= 0 else None
+        if kind == "community":
+            anchor = self.shared.best_link_of(paper_id)
+        reason = Reason(kind, anchor if kind in ("close", "community") else None,
+                        int(self.more[i]) if kind == "close" else 0,
+                        self.interest_of.get(anchor, "") if kind in ("close", "community") else "")
+        return Scored(paper_id, float(self.scores[i]), float(self.personal[i]), reason)
+
+
 def rank(candidates: list[int], liked: list[int], disliked: list[int], *, vectors, community: Community,
          trend: dict[int, float] | None = None, trend_weight: float = 0.0, interest_of: dict[int, str] | None = None,
-         exclude_liked: bool = True) -> list[Scored]:
+         exclude_liked: bool = True) -> Ranked:
     """The candidates best first. `vectors` is a search.vectors.VectorIndex; `trend` maps paper ids to a trending
     score (any scale: it is rescaled to [0, 1] among the candidates); `interest_of` names the interest of a
-    liked paper, for the reasons."""
+    liked paper, for the reasons. The reader's own papers, unless excluded, come after every other (they have
+    seen them), by trend."""
     liked_set, disliked_set = set(liked), set(disliked)
+    trend = trend or {}
     cands = np.array(sorted({c for c in candidates if c not in disliked_set | liked_set}), dtype=np.int64)
-    # The reader's own papers, where asked for, come after every other (they have seen them), by trend.
-    own = [] if exclude_liked else [Scored(c, 0.0, 0.0, Reason("yours")) for c in sorted(
-        {c for c in candidates if c in liked_set}, key=lambda c: (-(trend or {}).get(c, 0.0), c))]
-    if not len(cands):
-        return own
+    own = np.array([] if exclude_liked else sorted({c for c in candidates if c in liked_set},
+                                                   key=lambda c: (-trend.get(c, 0.0), c)), dtype=np.int64)
     centre = vectors.centre()
     cand_ids, cand_vectors = vectors.rows_of(cands)
     like_ids, like_vectors = vectors.rows_of(liked)
     has_vector = np.isin(cands, cand_ids)
     rows = np.searchsorted(cand_ids, cands[has_vector])
+    cand_c = centred(cand_vectors, centre) if len(cand_ids) else cand_vectors
 
     content = np.zeros(len(cands))
     anchors = np.full(len(cands), -1, dtype=np.int64)
     more = np.zeros(len(cands), dtype=np.int64)
     if len(cand_ids) and len(like_ids):
-        cand_c, like_c = _centred(cand_vectors, centre), _centred(like_vectors, centre)
-        sims = cand_c @ like_c.T
+        sims = cand_c @ centred(like_vectors, centre).T
         closeness = 0.5 * sims.mean(1) + 0.5 * _mean_of_closest(sims, CLOSEST)
         content[has_vector] = closeness[rows]
         best = sims.argmax(1)
@@ -109,7 +147,6 @@ def rank(candidates: list[int], liked: list[int], disliked: list[int], *, vector
     shared = community.scores(np.array(sorted(liked_set), dtype=np.int64))
     together = shared.combined()
     collaborative = _lookup(shared.papers, together, cands)
-    best_link = _lookup(shared.papers, shared.best_link.astype(np.float64), cands, -1).astype(np.int64)
 
     bridge = np.zeros(len(cands))
     if len(together) and len(cand_ids):
@@ -119,7 +156,7 @@ def rank(candidates: list[int], liked: list[int], disliked: list[int], *, vector
         bridge_ids, bridge_vectors = vectors.rows_of(shared.papers[order])
         if len(bridge_ids):
             weights = _lookup(shared.papers, together, bridge_ids)
-            close = _centred(cand_vectors, centre) @ _centred(bridge_vectors, centre).T
+            close = cand_c @ centred(bridge_vectors, centre).T
             bridge[has_vector] = ((close * weights).sum(1) / weights.sum())[rows]
 
     keep = np.ones(len(cands), dtype=bool)
@@ -128,13 +165,13 @@ def rank(candidates: list[int], liked: list[int], disliked: list[int], *, vector
     if len(dis_ids) and len(cand_ids):
         raw = (cand_vectors @ dis_vectors.T).max(1)
         keep[np.flatnonzero(has_vector)[raw[rows] >= NEAR_DUPLICATE]] = False
-        centred = (_centred(cand_vectors, centre) @ _centred(dis_vectors, centre).T).max(1)
-        penalty[has_vector] = DISLIKE_WEIGHT * np.maximum(centred[rows], 0)
+        resemblance = (cand_c @ centred(dis_vectors, centre).T).max(1)
+        penalty[has_vector] = DISLIKE_WEIGHT * np.maximum(resemblance[rows], 0)
 
     parts = np.vstack([collaborative, CONTENT_WEIGHT * content, BRIDGE_WEIGHT * bridge])
     personal = parts.sum(0) - penalty
     score = personal.copy()
-    if trend and trend_weight:
+    if trend and trend_weight and len(cands):
         values = np.array([trend.get(int(c), np.nan) for c in cands], dtype=np.float64)
         known = ~np.isnan(values)
         if known.any():
@@ -142,21 +179,21 @@ def rank(candidates: list[int], liked: list[int], disliked: list[int], *, vector
             scaled = np.where(known, (values - low) / (high - low) if high > low else 0.0, 0.0)
             score = score + trend_weight * scaled
 
-    interest_of = interest_of or {}
-    ranked = []
-    for i in np.lexsort((cands, -score)):
-        if not keep[i]:
-            continue
-        main = int(parts[:, i].argmax())
-        if personal[i] <= 0 and not len(like_ids):
-            reason = Reason("trending")
-        elif main == 0 and collaborative[i] > 0 and best_link[i] >= 0:
-            reason = Reason("community", int(best_link[i]), interest=interest_of.get(int(best_link[i]), ""))
-        elif main == 2 and bridge[i] > content[i]:
-            reason = Reason("bridge")
-        elif anchors[i] >= 0:
-            reason = Reason("close", int(anchors[i]), int(more[i]), interest_of.get(int(anchors[i]), ""))
-        else:
-            reason = Reason("trending")
-        ranked.append(Scored(int(cands[i]), float(score[i]), float(personal[i]), reason))
-    return ranked + own
+    # Each paper's reason is the part that gave most (in this order of precedence).
+    main = parts.argmax(0) if len(cands) else np.zeros(0, dtype=np.int64)
+    kinds = np.full(len(cands), TRENDING, dtype=np.int8)
+    kinds[anchors >= 0] = CLOSE
+    kinds[(main == 2) & (bridge > content)] = BRIDGE
+    kinds[(main == 0) & (collaborative > 0)] = COMMUNITY
+    if not len(like_ids):
+        kinds[:] = TRENDING
+    order = np.lexsort((cands, -score))
+    order = order[keep[order]]
+    return Ranked(
+        np.concatenate([cands[order], own]),
+        np.concatenate([score[order], np.zeros(len(own))]),
+        np.concatenate([personal[order], np.zeros(len(own))]),
+        np.concatenate([kinds[order], np.full(len(own), YOURS, dtype=np.int8)]),
+        np.concatenate([anchors[order], np.full(len(own), -1, dtype=np.int64)]),
+        np.concatenate([more[order], np.zeros(len(own), dtype=np.int64)]),
+        interest_of or {}, shared)

@@ -114,7 +114,7 @@ def feed(request: HttpRequest, period: Period | dt.date | None) -> HttpResponse:
 
 def _for_you_page(request: HttpRequest, listed):
     """One page of the listed entries in the reader's "For you" order, each with its reason (`foryou_reason`)."""
-    ranked = for_reader(request.user, list(listed.values_list("paper_id", flat=True)), exclude_liked=False)
+    ranked = for_reader(request.user, dict(listed.values_list("paper_id", "trend_log")), exclude_liked=False)
     page = Paginator(ranked, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
     reasons = dict((scored.paper_id, reason) for scored, reason in explained(list(page.object_list)))
     by_paper = {e.paper_id: e for e in DailyEntry.objects.with_papers().filter(paper_id__in=reasons)}
