@@ -276,7 +276,9 @@ def bench_pages(papers: int, days: int, clients: int, seconds: float, workers: i
 
 @bench.command("digest")
 @click.option("--subscribers", type=click.IntRange(1, 1_000_000), default=10_000, show_default=True)
-def bench_digest(subscribers: int) -> None:
+@click.option("--for-you", is_flag=True, help="Every subscriber an account with 20 saved papers and a digest "
+              "ranked for them (compare with a run without).")
+def bench_digest(subscribers: int, for_you: bool) -> None:
     """Digests rendered and delivered to a local SMTP server: seconds for N subscribers."""
     setup_django()
     from django.conf import settings
@@ -284,10 +286,10 @@ def bench_digest(subscribers: int) -> None:
     from papertide.bench import machine_summary
     from papertide.bench.digest import run_digest_benchmark
 
-    work = settings.DATA_DIR / f"bench-digest-{subscribers}"
+    work = settings.DATA_DIR / f"bench-digest-{subscribers}{'-for-you' if for_you else ''}"
     work.mkdir(parents=True, exist_ok=True)
     click.echo(f"Machine: {machine_summary()}")
-    figures = run_digest_benchmark(work.resolve(), subscribers)
+    figures = run_digest_benchmark(work.resolve(), subscribers, for_you)
     click.echo(f"{figures.delivered:,} of {figures.subscribers:,} digests delivered in {figures.seconds:.1f} s "
                f"({figures.per_second:,.0f}/s, the whole command: start-up, choosing, rendering, SMTP).")
     click.echo(f"sender: {figures.output}")

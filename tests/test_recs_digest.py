@@ -81,3 +81,15 @@ def test_the_preferences_page_offers_the_ranking_to_accounts_only(client, reader
     assert "Ranked for me" in page
     anonymous = Subscriber.objects.create(email="someone@example.org", confirmed_at=dt.datetime.now(dt.UTC))
     assert "Ranked for me" not in client.get(f"/digests/{anonymous.token('manage')}/").content.decode()
+
+
+def test_a_digest_sent_again_after_a_temporary_failure_keeps_its_reasons(smtp, reader, alice):
+    reader.email = "busy@example.org"  # the SMTP server answers 451 to it until told otherwise
+    reader.save()
+    send_digests("daily", THURSDAY, progress=False)
+    assert smtp.to("busy@example.org") == []
+    smtp.busy.clear()
+    send_digests("daily", THURSDAY, progress=False)
+    (mail,) = smtp.to("busy@example.org")
+    assert mail["Subject"] == "papertide: 5 papers for you, Thursday, Nov 28"
+    assert text_of(mail).count("(For you: ") == 5

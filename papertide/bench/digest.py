@@ -26,6 +26,32 @@ Subscriber.objects.bulk_create([
 """
 
 
+# Every subscriber an account whose 20 saves come from two categories of the demo day, digests "ranked for me".
+MAKE_READERS = """
+import random
+from django.contrib.auth import get_user_model
+from papertide.digests.models import Ranking, Subscriber
+from papertide.papers.models import Paper
+from papertide.recs.models import Save
+User = get_user_model()
+rng = random.Random(6)
+by_category = {{}}
+for pk, category in Paper.objects.values_list("pk", "primary_category"):
+    by_category.setdefault(category, []).append(pk)
+pools = [papers for papers in by_category.values() if len(papers) >= 20]
+subscribers = list(Subscriber.objects.order_by("pk"))
+users = User.objects.bulk_create([User(username=f"reader{{s.pk}}", email=s.email) for s in subscribers], batch_size=2000)
+saves = []
+for user in users:
+    first, second = rng.sample(pools, 2)
+    saves += [Save(user=user, paper_id=pk) for pk in rng.sample(first, 10) + rng.sample(second, 10)]
+Save.objects.bulk_create(saves, batch_size=5000)
+for subscriber, user in zip(subscribers, users):
+    subscriber.user, subscriber.ranking = user, Ranking.FOR_YOU
+Subscriber.objects.bulk_update(subscribers, ["user", "ranking"], batch_size=2000)
+"""
+
+
 @dataclass
 class DigestFigures:
     subscribers: int
@@ -49,7 +75,7 @@ class _Counting:
         return "250 OK"
 
 
-def run_digest_benchmark(work: Path, subscribers: int) -> DigestFigures:
+def run_digest_benchmark(work: Path, subscribers: int, for_you: bool = False) -> DigestFigures:
     try:
         from aiosmtpd.controller import Controller
     except ImportError:
@@ -62,6 +88,11 @@ def run_digest_benchmark(work: Path, subscribers: int) -> DigestFigures:
         subprocess.run([sys.executable, "-m", "papertide", "demo"], env=env, check=True, capture_output=True)
         subprocess.run([sys.executable, "-m", "papertide", "manage", "shell", "-c",
                         MAKE_SUBSCRIBERS.format(count=subscribers)], env=env, check=True, capture_output=True)
+        if for_you:
+            subprocess.run([sys.executable, "-m", "papertide", "index", "--no-progress"], env=env, check=True,
+                           capture_output=True)
+            subprocess.run([sys.executable, "-m", "papertide", "manage", "shell", "-c", MAKE_READERS.format()],
+                           env=env, check=True, capture_output=True)
     else:  # the same period again: forget the earlier run's digests
         subprocess.run([sys.executable, "-m", "papertide", "manage", "shell", "-c",
                         "from papertide.digests.models import Digest; Digest.objects.all().delete()"],

@@ -279,7 +279,7 @@ def run_speed(papers: int, readers: int, positives: int, day_papers: int, sample
     timings = []
     for user in tqdm(sample, desc="For you of one day", unit="reader", disable=not progress):
         started = time.perf_counter()
-        ranked = for_reader(user, candidates_between(TODAY, TODAY))
+        ranked = for_reader(user, candidates_between(TODAY, TODAY), exclude_liked=False)  # as the feed
         timings.append(time.perf_counter() - started)
         assert len(ranked) == day_papers
     milliseconds = np.array(timings) * 1000

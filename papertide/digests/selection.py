@@ -60,12 +60,12 @@ class Candidate:
 class Candidates:
     """The period's papers, trending first, loaded once for all subscribers."""
 
-    FOR_YOU_DEPTH = 200  # a "for you" digest is chosen among the reader's best 200 (max_papers is at most 50)
 
     def __init__(self, period: DigestPeriod) -> None:
         self.period = period
-        entries = DailyEntry.objects.in_period(period.first, period.last).trending()
+        entries = list(DailyEntry.objects.in_period(period.first, period.last).trending())
         self.items = [Candidate(e.paper, f"{e.paper.title}\n{e.paper.abstract}".lower()) for e in entries]
+        self.trend = {e.paper_id: e.trend_log for e in entries}  # for "for you" digests
         self._matching: dict[tuple, list[Paper]] = {}  # by filters: most subscribers share a few
         self._searches: dict[str, set[int]] = {}
 
@@ -112,13 +112,16 @@ class Candidates:
         if not self.items:
             return Choice([], f"No new papers were listed for {self.period.describe()}: arXiv announces nothing on "
                         "weekends and holidays, and its announcement is sometimes late.", "nothing listed")
+        # `.id`, not `.pk`, in the loops below: they run over every paper of the period for every subscriber.
         brought = self.reasons(subscriber, [c.paper for c in self.items])
-        followed = [c.paper for c in self.items if c.paper.pk in brought]  # trending first, like the rest
-        matching = list({paper.pk: paper for paper in followed + self.matching(subscriber)}.values())  # each once
+        followed = [c.paper for c in self.items if c.paper.id in brought] if brought else []  # trending first
+        matching = self.matching(subscriber)
+        if followed:
+            matching = list({paper.id: paper for paper in followed + matching}.values())  # each once
         if not matching:
             return Choice([], f"{len(self.items):,} new papers were listed for {self.period.describe()}, but none "
                               f"matched your filters ({describe_filters(subscriber)}).", "nothing matched")
-        fresh = [paper for paper in matching if paper.pk not in already_sent]
+        fresh = [paper for paper in matching if paper.id not in already_sent] if already_sent else list(matching)
         if not fresh:
             return Choice([], f"The {len(matching):,} papers that matched your filters were all in your earlier "
                               "digests.", "all sent before")
@@ -126,21 +129,42 @@ class Candidates:
             fresh, brought = self._for_you(subscriber, fresh, brought)
         return Choice(fresh[: subscriber.max_papers], reasons=brought)
 
-    def _for_you(self, subscriber: Subscriber, fresh: list[Paper], brought: dict[int, str]):
-        """The fresh papers in the reader's "For you" order (what a follow brings still first), each with its
-        reason; trending order when the reader has too few liked papers yet. Dismissed papers stay out."""
-        from papertide.recs.foryou import explained, signals_of, recommend
+    def load_signals(self, subscribers: list[Subscriber]) -> None:
+        """What the "for you" subscribers among these like and dismissed, read together before choosing."""
+        from papertide.recs.foryou import signals_of_many
 
-        signals = signals_of(subscriber.user)
+        wanted = [s.user_id for s in subscribers if s.ranking == Ranking.FOR_YOU and s.user_id is not None]
+        self._signals_of = signals_of_many(wanted) if wanted else {}
+
+    def _signals(self, subscriber: Subscriber):
+        from papertide.recs.foryou import signals_of_many
+
+        found = getattr(self, "_signals_of", {}).get(subscriber.user_id)
+        return found if found is not None else signals_of_many([subscriber.user_id])[subscriber.user_id]
+
+    def for_you_reasons(self, subscriber: Subscriber, papers: list[Paper]) -> dict[int, str]:
+        """For a digest chosen earlier and sent again (after a temporary failure): why each paper is there."""
+        if subscriber.ranking != Ranking.FOR_YOU or subscriber.user_id is None or not papers:
+            return {}
+        return self._for_you(subscriber, papers, {})[1]
+
+    def _for_you(self, subscriber: Subscriber, fresh: list[Paper], brought: dict[int, str]):
+        """The fresh papers in the reader's "For you" order (what a follow brings still first), each chosen one with
+        its reason; trending order when the reader has too few liked papers yet. Dismissed papers stay out."""
+        from papertide.recs.foryou import explained, recommend
+
+        signals = self._signals(subscriber)
         if not signals.enough:
             return fresh, brought
-        ranked = explained(recommend([p.pk for p in fresh], signals.liked, signals.disliked,
-                                     interest_of=signals.interest_of, exclude_liked=False)[:self.FOR_YOU_DEPTH])
-        by_id = {p.pk: p for p in fresh}
-        order = [s.paper_id for s, _ in ranked]
-        order = [pk for pk in order if pk in brought] + [pk for pk in order if pk not in brought]
-        reasons = {s.paper_id: f"{FOR_YOU_PREFIX}{why}" for s, why in ranked} | brought
-        return [by_id[pk] for pk in order], reasons
+        ranked = recommend({p.id: self.trend.get(p.id, float("nan")) for p in fresh}, signals.liked, signals.disliked,
+                           interest_of=signals.interest_of, exclude_liked=False)
+        order = [int(pk) for pk in ranked.ids]
+        order = ([pk for pk in order if pk in brought] + [pk for pk in order if pk not in brought])
+        chosen = order[:subscriber.max_papers]
+        place = ranked.position_of()
+        why = explained(ranked.at([place[pk] for pk in chosen if pk not in brought]))
+        by_id = {p.id: p for p in fresh}
+        return [by_id[pk] for pk in chosen], {s.paper_id: f"{FOR_YOU_PREFIX}{reason}" for s, reason in why} | brought
 
     def already_sent(self, subscribers: list[Subscriber]) -> dict[int, set[int]]:
         """For each subscriber, which of this period's papers earlier digests brought them (one query)."""

@@ -100,6 +100,7 @@ def _record_once(subscribers: list[Subscriber], period: DigestPeriod, candidates
                  dry_run: bool) -> list[Planned]:
     existing = {d.subscriber_id: d for d in Digest.objects.filter(subscriber__in=subscribers, period=period.key)}
     sent_before = candidates.already_sent(subscribers)
+    candidates.load_signals(subscribers)
     chosen = []
     with transaction.atomic():
         for subscriber in subscribers:
@@ -114,7 +115,8 @@ def _record_once(subscribers: list[Subscriber], period: DigestPeriod, candidates
                     continue
                 papers = [item.paper for item in digest.items.select_related("paper")]
                 chosen.append(Planned(subscriber, digest, papers, digest.empty_reason,
-                                      candidates.reasons(subscriber, papers)))
+                                      candidates.for_you_reasons(subscriber, papers)
+                                      | candidates.reasons(subscriber, papers)))
                 continue
             choice = candidates.choose(subscriber, sent_before[subscriber.pk])
             papers, reason = choice.papers, choice.empty_reason

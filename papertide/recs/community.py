@@ -23,25 +23,44 @@ from papertide.recs.models import Save
 # damping. Both chosen on CiteULike's warm protocol (docs/recommendations.md), not tuned per reader.
 ALPHA = 0.7
 BETA = 0.3
+KEPT_ROWS = 20_000  # papers' rows kept per process (each a few thousand numbers)
+
+
+@dataclass
+class PaperRow:
+    """What one paper's readers keep: the other papers (column numbers, ascending), how many of its readers keep
+    each, and the random walk's mass reaching each from it (paper → one of its readers → one of theirs)."""
+
+    cols: np.ndarray
+    co_saves: np.ndarray
+    walk: np.ndarray
 
 
 @dataclass
 class CommunityScores:
-    """Two collaborative scores for every paper anyone kept (`papers`, ascending ids)."""
+    """Two collaborative scores for every paper kept with a liked one (`papers`, ascending ids)."""
 
     papers: np.ndarray
     item_knn: np.ndarray
     random_walk: np.ndarray
-    liked: np.ndarray  # the liked papers the community knows (ids)
-    co_saves: sp.csc_matrix  # liked × papers: readers keeping both
+    liked: list[tuple[int, PaperRow]]  # the liked papers the community knows (ids), with their rows
+    known: np.ndarray  # every paper's id, by column number
 
-    def best_link_of(self, paper_id: int) -> int | None:
-        """The liked paper sharing most readers with this one (for its reason)."""
-        col = int(np.searchsorted(self.papers, paper_id))
-        if col >= len(self.papers) or self.papers[col] != paper_id:
-            return None
-        column = self.co_saves[:, col].toarray().ravel()
-        return int(self.liked[column.argmax()]) if column.any() else None
+    def best_links_of(self, paper_ids: list[int]) -> dict[int, int | None]:
+        """For each paper, the liked paper sharing most readers with it (for its reason)."""
+        wanted = np.asarray(paper_ids, dtype=np.int64)
+        cols = np.searchsorted(self.known, wanted)
+        inside = cols < len(self.known)
+        cols[~inside] = -1
+        cols[inside & (self.known[np.minimum(cols, len(self.known) - 1)] != wanted)] = -1  # not kept by anyone
+        best = np.full(len(cols), -1, dtype=np.int64)
+        most = np.zeros(len(cols))
+        for liked_id, row in self.liked:  # a few dozen liked papers, each a vectorized lookup
+            at = np.minimum(np.searchsorted(row.cols, cols), max(len(row.cols) - 1, 0))
+            shared = np.where(row.cols[at] == cols, row.co_saves[at], 0.0) if len(row.cols) else most * 0
+            better = shared > most
+            best[better], most[better] = liked_id, shared[better]
+        return {paper_id: (int(b) if b >= 0 else None) for paper_id, b in zip(paper_ids, best)}
 
     def combined(self) -> np.ndarray:
         """Each score divided by its maximum, then added (both in [0, 1])."""
@@ -69,6 +88,8 @@ class Community:
         self.by_paper = matrix.tocsc()
         self.paper_readers = np.asarray(matrix.sum(0)).ravel()
         self.reader_papers = np.asarray(matrix.sum(1)).ravel()
+        self._rows: dict[int, PaperRow] = {}  # oldest first
+        self._rows_lock = threading.Lock()
 
     @property
     def pairs(self) -> int:
@@ -76,23 +97,38 @@ class Community:
 
     def scores(self, liked: list[int] | np.ndarray) -> CommunityScores:
         """Item-kNN (asymmetric cosine on co-saves) and RP3beta (a two-step random walk liked paper → reader →
-        paper, damped by popularity) for every paper kept with any of `liked`."""
+        paper, damped by popularity) for every paper kept with any of `liked`: sums of the liked papers' rows,
+        which are kept (`_row`), since readers share their popular papers."""
         liked = np.asarray(liked, dtype=np.int64)
-        cols = np.searchsorted(self.papers, liked[np.isin(liked, self.papers)])
-        if not len(cols):
+        liked = liked[np.isin(liked, self.papers)]
+        cols = np.searchsorted(self.papers, liked)
+        rows = [self._row(int(col)) for col in cols]
+        if not rows:
             empty = np.zeros(0)
-            return CommunityScores(np.zeros(0, np.int64), empty, empty, np.zeros(0, np.int64), sp.csc_matrix((0, 0)))
-        liked_matrix = self.by_paper[:, cols].tocsr()  # readers × liked papers
-        readers = np.unique(liked_matrix.nonzero()[0])
-        block = self.by_reader[readers]  # those readers × all papers
-        reached = np.unique(block.indices)
-        block = block[:, reached]
-        counts, liked_counts = self.paper_readers[reached], self.paper_readers[cols]
-        co = (liked_matrix[readers].T @ block).tocsc()  # liked × reached papers: readers keeping both
-        item_knn = np.asarray((1.0 / liked_counts ** ALPHA) @ co).ravel() / counts ** (1 - ALPHA)
-        walk_to_readers = np.asarray(liked_matrix[readers] @ (1.0 / liked_counts)).ravel()
-        random_walk = np.asarray((walk_to_readers / self.reader_papers[readers]) @ block).ravel() / counts ** BETA
-        return CommunityScores(self.papers[reached], item_knn, random_walk, self.papers[cols], co)
+            return CommunityScores(np.zeros(0, np.int64), empty, empty, [], self.papers)
+        counts = self.paper_readers[cols]
+        reached, where = np.unique(np.concatenate([r.cols for r in rows]), return_inverse=True)
+        item_knn = np.bincount(where, weights=np.concatenate([r.co_saves / n ** ALPHA for r, n in zip(rows, counts)]),
+                               minlength=len(reached)) / self.paper_readers[reached] ** (1 - ALPHA)
+        random_walk = np.bincount(where, weights=np.concatenate([r.walk / n for r, n in zip(rows, counts)]),
+                                  minlength=len(reached)) / self.paper_readers[reached] ** BETA
+        return CommunityScores(self.papers[reached], item_knn, random_walk,
+                               [(int(i), r) for i, r in zip(liked, rows)], self.papers)
+
+    def _row(self, col: int) -> PaperRow:
+        found = self._rows.get(col)
+        if found is None:
+            readers = self.by_paper.indices[self.by_paper.indptr[col]:self.by_paper.indptr[col + 1]]
+            block = self.by_reader[readers]  # in time and memory linear in what these readers keep, not the site
+            cols, where = np.unique(block.indices, return_inverse=True)
+            share = np.repeat(1.0 / self.reader_papers[readers], np.diff(block.indptr))
+            found = PaperRow(cols, np.bincount(where, minlength=len(cols)).astype(np.float64),
+                             np.bincount(where, weights=share, minlength=len(cols)))
+            with self._rows_lock:  # the web process's threads share it
+                if len(self._rows) >= KEPT_ROWS:
+                    self._rows.pop(next(iter(self._rows)))
+                self._rows[col] = found
+        return found
 
 
 _cached: tuple[float, Community] | None = None

@@ -19,6 +19,8 @@ them. Trending is then blended in with a configurable weight (RECS_TRENDING_WEIG
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -93,24 +95,54 @@ class Ranked(Sequence):
     def __len__(self) -> int:
         return len(self.ids)
 
+    def position_of(self) -> dict[int, int]:
+        """Each paper's place in the ranking."""
+        return {int(paper_id): i for i, paper_id in enumerate(self.ids)}
+
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return [self._scored(i) for i in range(*index.indices(len(self)))]
+            return self.at(range(*index.indices(len(self))))
         if index < 0:
             index += len(self)
         if not 0 <= index < len(self):
             raise IndexError(index)
         return self._scored(index)
 
-    def _scored(self, i: int) -> Scored:
+    def at(self, positions) -> list[Scored]:
+        """The papers at these places (one lookup of co-save links for all of them)."""
+        links = self.shared.best_links_of([int(self.ids[i]) for i in positions if self.kinds[i] == COMMUNITY])
+        return [self._scored(i, links) for i in positions]
+
+    def _scored(self, i: int, links: dict[int, int | None] | None = None) -> Scored:
         paper_id, kind = int(self.ids[i]), KINDS[self.kinds[i]]
         anchor = int(self.anchors[i]) if self.anchors[i] >= 0 else None
         if kind == "community":
-            anchor = self.shared.best_link_of(paper_id)
+            anchor = links[paper_id] if links is not None else self.shared.best_links_of([paper_id])[paper_id]
         reason = Reason(kind, anchor if kind in ("close", "community") else None,
                         int(self.more[i]) if kind == "close" else 0,
                         self.interest_of.get(anchor, "") if kind in ("close", "community") else "")
         return Scored(paper_id, float(self.scores[i]), float(self.personal[i]), reason)
+
+
+_kept_rows: OrderedDict = OrderedDict()
+KEPT_CANDIDATE_SETS = 8
+
+
+def _candidate_rows(vectors, cands: np.ndarray, centre: np.ndarray):
+    """The candidates' vectors (raw and centred) and where they are; kept for the last few candidate sets, since
+    every reader of a day's feed, and most subscribers of a digest, have the same ones."""
+    key = (id(vectors), vectors.size(), hashlib.blake2b(cands.tobytes(), digest_size=16).digest())
+    found = _kept_rows.get(key)
+    if found is None:
+        cand_ids, cand_vectors = vectors.rows_of(cands)
+        has_vector = np.isin(cands, cand_ids)
+        rows = np.searchsorted(cand_ids, cands[has_vector])
+        cand_c = centred(cand_vectors, centre) if len(cand_ids) else cand_vectors
+        found = (cand_ids, cand_vectors, cand_c, has_vector, rows)
+        _kept_rows[key] = found
+        while len(_kept_rows) > KEPT_CANDIDATE_SETS:
+            _kept_rows.popitem(last=False)
+    return found
 
 
 def rank(candidates: list[int], liked: list[int], disliked: list[int], *, vectors, community: Community,
@@ -122,15 +154,13 @@ def rank(candidates: list[int], liked: list[int], disliked: list[int], *, vector
     seen them), by trend."""
     liked_set, disliked_set = set(liked), set(disliked)
     trend = trend or {}
-    cands = np.array(sorted({c for c in candidates if c not in disliked_set | liked_set}), dtype=np.int64)
+    left_out = disliked_set | liked_set
+    cands = np.array(sorted({c for c in candidates if c not in left_out}), dtype=np.int64)
     own = np.array([] if exclude_liked else sorted({c for c in candidates if c in liked_set},
                                                    key=lambda c: (-trend.get(c, 0.0), c)), dtype=np.int64)
     centre = vectors.centre()
-    cand_ids, cand_vectors = vectors.rows_of(cands)
+    cand_ids, cand_vectors, cand_c, has_vector, rows = _candidate_rows(vectors, cands, centre)
     like_ids, like_vectors = vectors.rows_of(liked)
-    has_vector = np.isin(cands, cand_ids)
-    rows = np.searchsorted(cand_ids, cands[has_vector])
-    cand_c = centred(cand_vectors, centre) if len(cand_ids) else cand_vectors
 
     content = np.zeros(len(cands))
     anchors = np.full(len(cands), -1, dtype=np.int64)
@@ -172,7 +202,10 @@ def rank(candidates: list[int], liked: list[int], disliked: list[int], *, vector
     personal = parts.sum(0) - penalty
     score = personal.copy()
     if trend and trend_weight and len(cands):
-        values = np.array([trend.get(int(c), np.nan) for c in cands], dtype=np.float64)
+        known_ids = np.fromiter(trend.keys(), dtype=np.int64, count=len(trend))
+        known_values = np.fromiter(trend.values(), dtype=np.float64, count=len(trend))
+        by_id = np.argsort(known_ids)
+        values = _lookup(known_ids[by_id], known_values[by_id], cands, np.nan)
         known = ~np.isnan(values)
         if known.any():
             low, high = np.nanmin(values), np.nanmax(values)
