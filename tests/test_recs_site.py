@@ -5,6 +5,7 @@ the "For you", library and interests pages, and both recommendation endpoints.""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.test import Client
@@ -45,7 +46,8 @@ def cards(page: str) -> list[str]:
     return page.split('<article class="card"')[1:]
 
 
-def test_for_you_becomes_the_default_sort_with_a_reason_on_every_card(fan, alice):
+def test_for_you_becomes_the_default_sort_with_a_reason_on_every_card(fan, alice, settings):
+    settings.PAGE_CACHE_SECONDS = 60  # pages kept, as served: a ranked page must never reach another reader
     page = fan.get("/").content.decode()
     assert 'aria-current="true">For you</a>' in page
     listed = cards(page)
@@ -148,3 +150,18 @@ def test_my_recommendations_need_a_token_and_use_my_signals(fan, alice):
     assert len(answer["papers"]) == 10 and all(item["reason"] for item in answer["papers"])
     schema = Client().get("/api/openapi.json").json()
     assert {"/api/v1/recommendations", "/api/v1/me/recommendations"} <= set(schema["paths"])
+
+
+def test_a_ranked_page_is_kept_for_its_reader_until_their_signals_change(fan, alice, django_assert_max_num_queries,
+                                                                          django_capture_on_commit_callbacks, settings):
+    settings.PAGE_CACHE_SECONDS = 60
+    def order(page):
+        return re.findall(r'<article class="card" id="paper-(\d+)"', page)
+
+    first = order(fan.get("/").content.decode())
+    with django_assert_max_num_queries(5):  # kept: no ranking, no entries read
+        assert order(fan.get("/").content.decode()) == first
+    arxiv_id = Paper.objects.get(pk=first[0]).arxiv_id
+    with django_capture_on_commit_callbacks(execute=True):
+        fan.post(f"/papers/{arxiv_id}/upvote/", {"action": "add"}, **HTMX)
+    assert order(fan.get("/").content.decode())[0] != first[0]  # now one of hers: listed after the others

@@ -256,7 +256,7 @@ def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, second
                        env=env, check=True)
     session_keys = []
     if "logged-in" in readers:
-        made = subprocess.run([sys.executable, "-c", "from papertide.cli import setup_django; setup_django(); "
+        made = subprocess.run([sys.executable, "-c", "from papertide.cli import setup_django; setup_django(migrate=True); "
                                "from papertide.bench.pages import make_readers; make_readers()"],
                               env=env, check=True, capture_output=True, text=True)
         session_keys = made.stdout.split()

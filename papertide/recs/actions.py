@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
 from django.core.cache import caches
 from django.db import IntegrityError, transaction
@@ -28,10 +30,12 @@ def unsave(user, paper: Paper) -> bool:
 
 def dismiss(user, paper: Paper) -> None:
     Dismissal.objects.get_or_create(user=user, paper=paper)
+    signals_changed(user.pk)
 
 
 def undismiss(user, paper: Paper) -> None:
     Dismissal.objects.filter(user=user, paper=paper).delete()
+    signals_changed(user.pk)
 
 
 def _count_key(user_id: int) -> str:
@@ -53,5 +57,16 @@ def has_enough(user) -> bool:
     return count >= settings.RECS_MIN_POSITIVES
 
 
-def positives_changed(user_id: int) -> None:
-    caches["readers"].delete(_count_key(user_id))
+def signals_version(user) -> str:
+    """Changes whenever what steers the reader's "For you" does: part of the key their ranked pages are kept under."""
+    readers = caches["readers"]
+    version = readers.get(f"recs-version:{user.pk}")
+    if version is None:
+        version = time.time_ns()
+        readers.set(f"recs-version:{user.pk}", version, None)
+    return str(version)
+
+
+def signals_changed(user_id: int) -> None:
+    """Their saves, upvotes, dismissals or interests changed: count their liked papers again, rank anew."""
+    caches["readers"].delete_many([_count_key(user_id), f"recs-version:{user_id}"])

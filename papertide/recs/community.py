@@ -107,12 +107,18 @@ class Community:
             empty = np.zeros(0)
             return CommunityScores(np.zeros(0, np.int64), empty, empty, [], self.papers)
         counts = self.paper_readers[cols]
-        reached, where = np.unique(np.concatenate([r.cols for r in rows]), return_inverse=True)
-        item_knn = np.bincount(where, weights=np.concatenate([r.co_saves / n ** ALPHA for r, n in zip(rows, counts)]),
-                               minlength=len(reached)) / self.paper_readers[reached] ** (1 - ALPHA)
-        random_walk = np.bincount(where, weights=np.concatenate([r.walk / n for r, n in zip(rows, counts)]),
-                                  minlength=len(reached)) / self.paper_readers[reached] ** BETA
-        return CommunityScores(self.papers[reached], item_knn, random_walk,
+        # Accumulated over every paper anyone kept (linear; a sort of the rows' union cost ten times more for a
+        # reader with 150 liked papers).
+        together = np.concatenate([r.cols for r in rows])
+        size = len(self.papers)
+        item_knn = np.bincount(together, weights=np.concatenate([r.co_saves / n ** ALPHA for r, n in zip(rows, counts)]),
+                               minlength=size)
+        random_walk = np.bincount(together, weights=np.concatenate([r.walk / n for r, n in zip(rows, counts)]),
+                                  minlength=size)
+        reached = np.flatnonzero(item_knn)
+        return CommunityScores(self.papers[reached],
+                               item_knn[reached] / self.paper_readers[reached] ** (1 - ALPHA),
+                               random_walk[reached] / self.paper_readers[reached] ** BETA,
                                [(int(i), r) for i, r in zip(liked, rows)], self.papers)
 
     def _row(self, col: int) -> PaperRow:

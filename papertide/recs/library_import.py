@@ -83,7 +83,7 @@ def _import(job: LibraryImport, fetcher) -> None:
         Save.objects.bulk_create([Save(user=job.user, paper_id=papers[i], how=Save.How.IMPORTED)
                                   for i in ids if i in papers], ignore_conflicts=True)
         job.saved = Save.objects.filter(user=job.user).count() - before
-    actions.positives_changed(job.user_id)
+    actions.signals_changed(job.user_id)
     interests.refresh(job.user)
     job.matched = [i for i in ids if i in on_site]
     job.fetched = [i for i in missing if i in papers]

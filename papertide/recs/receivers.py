@@ -33,7 +33,7 @@ def positives_changed(sender, instance, **kwargs) -> None:
     if kwargs.get("created") is False:
         return
     user_id = instance.user_id
-    actions.positives_changed(user_id)
+    actions.signals_changed(user_id)
     if getattr(_quiet, "on", False):
         return
     transaction.on_commit(lambda: _refresh(user_id))

@@ -178,4 +178,5 @@ def interest_change(request: HttpRequest, interest_id: int) -> HttpResponse:
     else:
         return HttpResponse("Unknown action.", status=400)
     interest.save(update_fields=["name", "state", "updated_at"])
+    actions.signals_changed(request.user.pk)
     return redirect("interests")

@@ -67,19 +67,22 @@ def render_shared(request: HttpRequest, template: str, context: dict, papers: It
 
 
 def shared_page(vary: Callable[[HttpRequest], str] | None = None, cache: bool = True,
-                private: Callable[[HttpRequest], bool] | None = None):
+                personal: Callable[[HttpRequest], str | None] | None = None):
     """Serve the view's page (made by `render_shared`) with the reader's overlay, from the shared cache unless
-    `cache` is False or `private(request)` is true (a page only one reader sees, such as their "For you").
-    The key is the full path, plus `vary(request)`."""
+    `cache` is False. The key is the full path, plus `vary(request)`, plus `personal(request)` where that is not
+    None: a page made for one reader (their "For you"), kept for them alone under a key that changes with what it
+    depends on."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             request.csrf_placeholder = True  # read by web.context_processors.site
             cacheable = (cache and settings.PAGE_CACHE_SECONDS > 0 and request.method == "GET"
-                         and "messages" not in request.COOKIES  # a message to show once is not shared
-                         and not (private and private(request)))
+                         and "messages" not in request.COOKIES)  # a message to show once is not shared
             key = f"page:{request.get_full_path()}:{vary(request) if vary else ''}"
+            reader = personal(request) if personal else None
+            if reader is not None:
+                key += f":{reader}"
             pages = caches["pages"]
             cached = pages.get(key) if cacheable else None
             # Past its time a page is rendered again by one request, which takes the key's lock; the others keep

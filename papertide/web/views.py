@@ -27,7 +27,7 @@ from papertide.web.chips import filter_chips
 from papertide.web.page_cache import render_shared, shared_page
 from papertide.web.periods import Period, calendar_weeks, month_calendar
 from papertide.web.reader_filter import query_string, reader_filter, remember
-from papertide.recs.actions import has_enough
+from papertide.recs.actions import has_enough, signals_version
 from papertide.recs.foryou import explained, for_reader
 
 
@@ -56,15 +56,17 @@ def _sort(request: HttpRequest) -> str:
     return "foryou" if has_enough(request.user) else "trending"
 
 
-def _ranked_for_reader(request: HttpRequest) -> bool:
-    """A page ranked "For you" is that reader's alone: not kept in the shared cache."""
-    return request.user.is_authenticated and _sort(request) == "foryou"
+def _ranked_for_reader(request: HttpRequest) -> str | None:
+    """A page ranked "For you" is that reader's alone: kept for them, until what steers their ranking changes."""
+    if request.user.is_authenticated and _sort(request) == "foryou":
+        return f"for:{request.user.pk}:{signals_version(request.user)}"
+    return None
 
 
 FEED_SORTS = {**SORTS, "foryou": "For you"}
 
 
-@shared_page(vary=_filter_key, private=_ranked_for_reader)
+@shared_page(vary=_filter_key, personal=_ranked_for_reader)
 def feed(request: HttpRequest, period: Period | dt.date | None) -> HttpResponse:
     """A day's, week's or month's papers within the reader's filter, sorted as the reader chose."""
     if isinstance(period, dt.date):
