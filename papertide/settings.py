@@ -249,7 +249,7 @@ SEARCH_MAX_RESULTS = 500  # papers a search page can page through
 RECS_TRENDING_WEIGHT = conf.env_float("RECS_TRENDING_WEIGHT", 0.3, minimum=0.0, maximum=100.0)
 RECS_MIN_POSITIVES = conf.env_int("RECS_MIN_POSITIVES", 3, minimum=1, maximum=1000)  # before: "upvote a few"
 RECS_COMMUNITY_SECONDS = conf.env_int("RECS_COMMUNITY_SECONDS", 300, minimum=0)  # reload of everyone's saves
-RECS_RECENT_DAYS = conf.env_int("RECS_RECENT_DAYS", 7, minimum=1, maximum=366)  # what the "For you" page covers
+RECS_RECENT_DAYS = conf.env_int("RECS_RECENT_DAYS", 7, minimum=1, maximum=366)  # listed days the "For you" page covers
 
 LOGGING = {
     "version": 1,

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
-
-from django.db import close_old_connections, connection
 from django.utils import timezone
+
+from papertide import background
 
 from papertide.papers.actions import SubmissionRefused, list_paper
 from papertide.papers.models import QueuedSubmission
@@ -25,15 +24,8 @@ Status = QueuedSubmission.Status
 def enqueue(user, arxiv_id: str, day: dt.date) -> QueuedSubmission:
     job = QueuedSubmission.objects.create(user=user, arxiv_id=arxiv_id, day=day)
     if RUN_IN_THREAD:
-        threading.Thread(target=_run_in_thread, args=(job.pk,), name=f"submission-{job.pk}", daemon=True).start()
+        background.run_in_thread(process, job.pk, "submission")
     return job
-
-
-def _run_in_thread(job_id: int) -> None:
-    try:
-        process(job_id)
-    finally:
-        connection.close()  # this thread's own connection
 
 
 def process(job_id: int) -> bool:
@@ -59,11 +51,5 @@ def process(job_id: int) -> bool:
 
 def process_waiting(now: dt.datetime | None = None) -> int:
     """For the worker: run jobs nobody is running (queued, or fetching past their lease); how many ran."""
-    now = now or timezone.now()
-    QueuedSubmission.objects.filter(status=Status.FETCHING, started_at__lt=now - LEASE).update(status=Status.QUEUED)
-    ran = 0
-    for job_id in QueuedSubmission.objects.filter(status=Status.QUEUED, created_at__lt=now - dt.timedelta(seconds=5))\
-            .order_by("pk").values_list("pk", flat=True):
-        close_old_connections()
-        ran += process(job_id)
-    return ran
+    return background.finish_waiting(QueuedSubmission.objects, process, running=Status.FETCHING,
+                                     queued=Status.QUEUED, lease=LEASE, now=now)

@@ -99,11 +99,11 @@ def trend_of(paper_ids: list[int]) -> Candidates:
 
 
 def recent_period() -> tuple[dt.date | None, dt.date | None]:
-    """The last RECS_RECENT_DAYS days that end with the latest listed day (None, None on an empty site)."""
-    latest = DailyEntry.objects.latest_day()
-    if latest is None:
-        return None, None
-    return latest - dt.timedelta(days=settings.RECS_RECENT_DAYS - 1), latest
+    """The last RECS_RECENT_DAYS days that have papers listed (so weekends and a quiet week do not empty it), as
+    (first, last); (None, None) on an empty site."""
+    days = list(DailyEntry.objects.visible().order_by("-day").values_list("day", flat=True).distinct()
+                [:settings.RECS_RECENT_DAYS])
+    return (days[-1], days[0]) if days else (None, None)
 
 
 def recommend(candidates: Candidates | list[int], liked: list[int], disliked: list[int] = (), *,

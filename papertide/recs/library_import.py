@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from papertide import background
 from papertide.papers.models import Paper
 from papertide.recs import actions, interests
 from papertide.recs.library_formats import Library
@@ -32,15 +32,8 @@ def enqueue(user, library: Library, filename: str = "") -> LibraryImport:
         user=user, filename=filename[:200], format=library.format, arxiv_ids=library.arxiv_ids,
         skipped=[e.title or "(no title)" for e in library.without_id][:1000], broken=library.broken[:200])
     if RUN_IN_THREAD:
-        threading.Thread(target=_run_in_thread, args=(job.pk,), name=f"library-import-{job.pk}", daemon=True).start()
+        background.run_in_thread(process, job.pk, "library-import")
     return job
-
-
-def _run_in_thread(job_id: int) -> None:
-    try:
-        process(job_id)
-    finally:
-        connection.close()
 
 
 def process(job_id: int, *, fetcher=None) -> bool:
@@ -95,16 +88,10 @@ def retry(job: LibraryImport) -> None:
     """A failed import, queued again."""
     LibraryImport.objects.filter(pk=job.pk, status=Status.FAILED).update(status=Status.QUEUED, message="")
     if RUN_IN_THREAD:
-        threading.Thread(target=_run_in_thread, args=(job.pk,), name=f"library-import-{job.pk}", daemon=True).start()
+        background.run_in_thread(process, job.pk, "library-import")
 
 
 def process_waiting(now: dt.datetime | None = None) -> int:
     """For the worker: imports nobody is running (queued, or running past their lease); how many ran."""
-    now = now or timezone.now()
-    LibraryImport.objects.filter(status=Status.RUNNING, started_at__lt=now - LEASE).update(status=Status.QUEUED)
-    ran = 0
-    for job_id in LibraryImport.objects.filter(status=Status.QUEUED, created_at__lt=now - dt.timedelta(seconds=5))\
-            .order_by("pk").values_list("pk", flat=True):
-        close_old_connections()
-        ran += process(job_id)
-    return ran
+    return background.finish_waiting(LibraryImport.objects, process, running=Status.RUNNING, queued=Status.QUEUED,
+                                     lease=LEASE, now=now)
