@@ -1,6 +1,6 @@
-"""A reader's interests are found again whenever the papers they saved or upvoted change, after the change
-commits (recs/interests.py; a few milliseconds for 50 papers). Bulk writers (library imports) call
-`interests.refresh` once instead, inside `quietly()`."""
+"""Whenever the papers a reader saved or upvoted change, after the change commits: their ranked pages are keyed
+anew (recs/actions.py) and their interests found again (recs/interests.py; a few milliseconds for 50 papers).
+Bulk writers (library imports) call `interests.refresh` once instead, inside `quietly()`."""
 
 from __future__ import annotations
 
@@ -32,11 +32,15 @@ def quietly():
 def positives_changed(sender, instance, **kwargs) -> None:
     if kwargs.get("created") is False:
         return
-    user_id = instance.user_id
-    actions.signals_changed(user_id)
-    if getattr(_quiet, "on", False):
-        return
-    transaction.on_commit(lambda: _refresh(user_id))
+    user_id, quiet = instance.user_id, getattr(_quiet, "on", False)
+
+    def committed() -> None:
+        # After the commit, so that a page ranked meanwhile from the old signals is not kept under the new key.
+        actions.signals_changed(user_id)
+        if not quiet:
+            _refresh(user_id)
+
+    transaction.on_commit(committed)
 
 
 def _refresh(user_id: int) -> None:
