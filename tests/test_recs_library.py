@@ -151,3 +151,14 @@ def test_an_export_imports_back_unchanged_with_notes(client, alice, indexed_demo
 def test_the_library_pages_need_an_account(client, db):
     for path in ("/library/", "/library/import/", "/for-you/", "/interests/", "/library/export.bib"):
         assert client.get(path)["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+def test_an_upload_over_the_limit_is_refused_with_the_reason(client, alice, jobs_in_test):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(alice)
+    big = SimpleUploadedFile("library.bib", b"@misc{a, title={x}}\n" * (MAX_BYTES // 20 + 10))
+    response = client.post("/library/import/", {"file": big})
+    assert response.status_code == 400 and "over 10 MB" in response.content.decode()
+    assert not LibraryImport.objects.exists()

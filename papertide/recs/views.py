@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from papertide.papers.models import Paper
 from papertide.recs import actions, exports, library_import
 from papertide.recs.foryou import candidates_between, explained, for_reader, recent_period, signals_of
-from papertide.recs.library_formats import LibraryFormatError, read_library
+from papertide.recs.library_formats import MAX_BYTES, LibraryFormatError, read_library
 from papertide.recs.models import Interest, LibraryImport, Save
 from papertide.web.views import button_pressed
 
@@ -124,7 +124,8 @@ def library_import_page(request: HttpRequest) -> HttpResponse:
     problem = ""
     if request.method == "POST":
         upload = request.FILES.get("file")
-        data = upload.read() if upload else request.POST.get("text", "").encode()
+        # At most one byte over the limit is read: enough for read_library to refuse it.
+        data = upload.read(MAX_BYTES + 1) if upload else request.POST.get("text", "").encode()
         try:
             if not data.strip():
                 raise LibraryFormatError("choose a file, or paste arXiv ids or links")
