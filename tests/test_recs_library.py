@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from papertide.papers.models import Paper
 from papertide.recs import library_import
@@ -162,3 +165,20 @@ def test_an_upload_over_the_limit_is_refused_with_the_reason(client, alice, jobs
     response = client.post("/library/import/", {"file": big})
     assert response.status_code == 400 and "over 10 MB" in response.content.decode()
     assert not LibraryImport.objects.exists()
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(data=st.one_of(st.binary(max_size=3000), st.text(max_size=3000).map(str.encode),
+                      st.sampled_from([(LIBRARY / n).read_bytes() for n in ("zotero.bib", "zotero.ris",
+                                                                             "zotero-csl.json")])
+                      .flatmap(lambda real: st.integers(0, len(real)).map(lambda cut: real[:cut]))),
+       name=st.sampled_from(["", "library.bib", "library.ris", "library.json", "ids.txt"]))
+def test_any_file_is_read_or_refused_with_a_reason(data, name):
+    """Whatever a reader uploads (any bytes, any cut of a real export), the answer is a library or a clear
+    refusal, never a crash."""
+    try:
+        library = read_library(data, name)
+    except LibraryFormatError as exc:
+        assert str(exc)
+    else:
+        assert all(e.arxiv_id is None or len(e.arxiv_id) <= 40 for e in library.entries)
