@@ -130,6 +130,8 @@ def test_pasted_ids_and_a_file_in_no_format_get_answers(client, alice, indexed_d
     refused = client.post("/library/import/", {"text": "   "})
     assert refused.status_code == 400 and "Nothing was imported" in refused.content.decode()
     response = client.post("/library/import/", {"text": (LIBRARY / "arxiv-ids.txt").read_text()})
+    second = client.post("/library/import/", {"text": "2411.18066"})  # while the first is still queued
+    assert second.status_code == 400 and "still under way" in second.content.decode()
     library_import.process(LibraryImport.objects.get().pk)
     assert "3 matched" in client.get(response["Location"]).content.decode()
 

@@ -122,7 +122,11 @@ def library_export(request: HttpRequest, fmt: str) -> HttpResponse:
 def library_import_page(request: HttpRequest) -> HttpResponse:
     """Upload a BibTeX, RIS or CSL-JSON file, or paste arXiv ids and links."""
     problem = ""
-    if request.method == "POST":
+    running = LibraryImport.objects.filter(user=request.user, status__in=[LibraryImport.Status.QUEUED,
+                                                                         LibraryImport.Status.RUNNING]).first()
+    if request.method == "POST" and running is not None:  # one at a time: each may ask arXiv for thousands
+        problem = "Nothing was imported: an import of yours is still under way; wait for it to finish."
+    elif request.method == "POST":
         upload = request.FILES.get("file")
         # At most one byte over the limit is read: enough for read_library to refuse it.
         data = upload.read(MAX_BYTES + 1) if upload else request.POST.get("text", "").encode()
@@ -137,7 +141,8 @@ def library_import_page(request: HttpRequest) -> HttpResponse:
         else:
             job = library_import.enqueue(request.user, found, upload.name if upload else "")
             return redirect("library-import-status", job_id=job.pk)
-    return render(request, "recs/import.html", {"problem": problem, "max_mb": 10}, status=400 if problem else 200)
+    return render(request, "recs/import.html", {"problem": problem, "max_mb": 10, "running": running},
+                  status=400 if problem else 200)
 
 
 @login_required
