@@ -34,7 +34,7 @@ def test_each_export_is_read_wherever_it_keeps_the_arxiv_id(name, kind, ids, ski
     library = read_library((LIBRARY / name).read_bytes(), name)
     assert library.format == kind
     assert library.arxiv_ids == ids
-    assert [e.title for e in library.without_id][0].startswith(("Highly accurate protein", "https://www.nature"))
+    assert library.without_id[0].title.startswith(("Highly accurate protein", "https://www.nature"))
     assert len(library.without_id) == skipped and len(library.broken) == broken
 
 

@@ -110,7 +110,7 @@ def test_what_other_readers_keep_together_counts(django_user_model):
     ranked = recommend(candidates_between(None, None), pks(GAUSSIAN_SPLATTING[:3]))
     top = [s.paper_id for s in ranked[:5]]
     assert galaxy in top
-    reason = dict((s.paper_id, why) for s, why in explained(ranked[:5]))[galaxy]
+    reason = {s.paper_id: why for s, why in explained(ranked[:5])}[galaxy]
     assert reason.startswith("Readers who keep")
 
 

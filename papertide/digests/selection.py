@@ -10,7 +10,6 @@ from papertide.digests import follows
 from papertide.digests.models import DigestItem, Frequency, Ranking, Subscriber
 from papertide.papers.models import DailyEntry, Paper
 
-
 FOR_YOU_PREFIX = "For you: "  # a reason "For you" gave (the subject then says so)
 
 

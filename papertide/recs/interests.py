@@ -9,6 +9,7 @@ words every paper uses score low), the best bigram taking the place of its words
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import time
@@ -42,7 +43,7 @@ def _terms(text: str) -> list[str]:
     words = [w.strip("-") for w in _WORD.findall(text.lower())]
     words = [w for w in words if len(w) > 2]
     terms = [w for w in words if w not in _STOP]
-    terms += [f"{a} {b}" for a, b in zip(words, words[1:]) if a not in _STOP and b not in _STOP]
+    terms += [f"{a} {b}" for a, b in itertools.pairwise(words) if a not in _STOP and b not in _STOP]
     return terms
 
 

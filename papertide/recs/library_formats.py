@@ -15,11 +15,11 @@ from papertide.sources.records import ARXIV_ID_PATTERN
 MAX_BYTES = 10 * 1024 * 1024  # a library of ~20,000 entries
 
 _IN_TEXT = [
-    re.compile(rf"arxiv\.org/(?:abs|pdf)/(?P<id>{ARXIV_ID_PATTERN})(?:v\d+)?", re.I),
-    re.compile(rf"10\.48550/arxiv\.(?P<id>{ARXIV_ID_PATTERN})(?:v\d+)?", re.I),
-    re.compile(rf"arxiv:\s*(?P<id>{ARXIV_ID_PATTERN})(?:v\d+)?", re.I),
+    re.compile(rf"arxiv\.org/(?:abs|pdf)/(?P<id>{ARXIV_ID_PATTERN})(?:v\d+)?", re.IGNORECASE),
+    re.compile(rf"10\.48550/arxiv\.(?P<id>{ARXIV_ID_PATTERN})(?:v\d+)?", re.IGNORECASE),
+    re.compile(rf"arxiv:\s*(?P<id>{ARXIV_ID_PATTERN})(?:v\d+)?", re.IGNORECASE),
 ]
-_WHOLE = re.compile(rf"\s*(?:arxiv:)?\s*(?P<id>{ARXIV_ID_PATTERN})(?:v\d+)?\s*", re.I)
+_WHOLE = re.compile(rf"\s*(?:arxiv:)?\s*(?P<id>{ARXIV_ID_PATTERN})(?:v\d+)?\s*", re.IGNORECASE)
 # Fields whose whole value is an arXiv id when the entry is an arXiv paper.
 ID_FIELDS = {"eprint", "arxivid", "arxiv_id", "arxiv", "archiveid"}
 
@@ -151,6 +151,6 @@ def read_library(data: bytes, filename: str = "") -> Library:
         return read_csl_json(text)
     if name.endswith(".ris") or re.match(r"^TY  -", head):
         return read_ris(text)
-    if name.endswith((".bib", ".bibtex")) or re.search(r"^\s*@\w+\s*[{(]", head, re.M):
+    if name.endswith((".bib", ".bibtex")) or re.search(r"^\s*@\w+\s*[{(]", head, re.MULTILINE):
         return read_bibtex(text)
     return read_list(text)

@@ -17,18 +17,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from papertide.papers import actions, submissions
+from papertide.papers.feed_filter import FeedFilter
 from papertide.papers.models import SORTS, DailyEntry, Paper, QueuedSubmission, Upvote
+from papertide.recs.actions import has_enough, signals_version
+from papertide.recs.foryou import explained, for_reader
 from papertide.search.fulltext import STOP_WORDS
 from papertide.search.service import search as run_search
 from papertide.search.service import similar_papers
-from papertide.web.forms import SubmitForm
-from papertide.papers.feed_filter import FeedFilter
 from papertide.web.chips import filter_chips
+from papertide.web.forms import SubmitForm
 from papertide.web.page_cache import render_shared, shared_page
 from papertide.web.periods import Period, calendar_weeks, month_calendar
 from papertide.web.reader_filter import query_string, reader_filter, remember
-from papertide.recs.actions import has_enough, signals_version
-from papertide.recs.foryou import explained, for_reader
 
 
 def _my_upvotes(request: HttpRequest, papers: list[Paper]) -> set[int]:
@@ -118,7 +118,7 @@ def _for_you_page(request: HttpRequest, listed):
     """One page of the listed entries in the reader's "For you" order, each with its reason (`foryou_reason`)."""
     ranked = for_reader(request.user, dict(listed.values_list("paper_id", "trend_log")), exclude_liked=False)
     page = Paginator(ranked, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
-    reasons = dict((scored.paper_id, reason) for scored, reason in explained(list(page.object_list)))
+    reasons = {scored.paper_id: reason for scored, reason in explained(list(page.object_list))}
     by_paper = {e.paper_id: e for e in DailyEntry.objects.with_papers().filter(paper_id__in=reasons)}
     page.object_list = [by_paper[paper_id] for paper_id in reasons if paper_id in by_paper]
     for entry in page.object_list:
