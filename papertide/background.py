@@ -12,6 +12,11 @@ from django.db import close_old_connections, connection
 from django.utils import timezone
 
 
+def claim(jobs, job_id: int, *, queued: str, running: str) -> bool:
+    """Take a queued job (one conditional UPDATE: of several processes trying, one gets it)."""
+    return bool(jobs.filter(pk=job_id, status=queued).update(status=running, started_at=timezone.now()))
+
+
 def run_in_thread(process: Callable[[int], bool], job_id: int, name: str) -> None:
     """Run `process(job_id)` in a thread of this process, on a database connection of its own."""
     def run() -> None:

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+
 from django.utils import timezone
 
 from papertide import background
-
 from papertide.papers.actions import SubmissionRefused, list_paper
 from papertide.papers.models import QueuedSubmission
 
@@ -30,9 +30,7 @@ def enqueue(user, arxiv_id: str, day: dt.date) -> QueuedSubmission:
 
 def process(job_id: int) -> bool:
     """Fetch and list the paper of a queued job; False if another process had claimed it."""
-    claimed = QueuedSubmission.objects.filter(pk=job_id, status=Status.QUEUED).update(
-        status=Status.FETCHING, started_at=timezone.now())
-    if not claimed:
+    if not background.claim(QueuedSubmission.objects, job_id, queued=Status.QUEUED, running=Status.FETCHING):
         return False
     job = QueuedSubmission.objects.select_related("user").get(pk=job_id)
     try:

@@ -38,9 +38,7 @@ def enqueue(user, library: Library, filename: str = "") -> LibraryImport:
 
 def process(job_id: int, *, fetcher=None) -> bool:
     """Run a queued import; False if another process had claimed it."""
-    claimed = LibraryImport.objects.filter(pk=job_id, status=Status.QUEUED).update(
-        status=Status.RUNNING, started_at=timezone.now())
-    if not claimed:
+    if not background.claim(LibraryImport.objects, job_id, queued=Status.QUEUED, running=Status.RUNNING):
         return False
     job = LibraryImport.objects.select_related("user").get(pk=job_id)
     try:

@@ -15,13 +15,9 @@ from papertide.recs import actions, exports, library_import
 from papertide.recs.foryou import candidates_between, explained, for_reader, recent_period, signals_of
 from papertide.recs.library_formats import MAX_BYTES, LibraryFormatError, read_library
 from papertide.recs.models import Interest, LibraryImport, Save
-from papertide.web.views import button_pressed
+from papertide.web.views import button_pressed, is_htmx
 
 FOR_YOU_PAPERS = 50
-
-
-def _htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 @require_POST
@@ -35,7 +31,7 @@ def save_paper(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         actions.unsave(request.user, paper)
     else:
         actions.save(request.user, paper)
-    if not _htmx(request):
+    if not is_htmx(request):
         return redirect(next_url or paper.get_absolute_url())
     saved = Save.objects.filter(user=request.user, paper=paper).exists()
     return render(request, "papertide/_keep.html", {"paper": paper, "my_saves": {paper.pk} if saved else set(),
@@ -54,7 +50,7 @@ def dismiss_paper(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         actions.undismiss(request.user, paper)
     else:
         actions.dismiss(request.user, paper)
-    if not _htmx(request):
+    if not is_htmx(request):
         if not undo:
             messages.info(request, f"Fewer papers like “{paper.title[:80]}” in your For you.")
         return redirect(next_url or paper.get_absolute_url())
@@ -100,7 +96,7 @@ def library_note(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     saved = get_object_or_404(Save, user=request.user, paper__arxiv_id=arxiv_id)
     saved.note = request.POST.get("note", "")[:5000]
     saved.save(update_fields=["note"])
-    if _htmx(request):
+    if is_htmx(request):
         return render(request, "recs/_note.html", {"save": saved, "just_saved": True})
     messages.success(request, "Note saved.")
     return redirect("library")
@@ -141,7 +137,7 @@ def library_import_page(request: HttpRequest) -> HttpResponse:
         else:
             job = library_import.enqueue(request.user, found, upload.name if upload else "")
             return redirect("library-import-status", job_id=job.pk)
-    return render(request, "recs/import.html", {"problem": problem, "max_mb": 10, "running": running},
+    return render(request, "recs/import.html", {"problem": problem, "max_mb": MAX_BYTES // 2**20, "running": running},
                   status=400 if problem else 200)
 
 
@@ -151,7 +147,7 @@ def library_import_status(request: HttpRequest, job_id: int) -> HttpResponse:
     if request.method == "POST" and job.status == LibraryImport.Status.FAILED:
         library_import.retry(job)
         return redirect("library-import-status", job_id=job.pk)
-    template = "recs/_import_report.html" if _htmx(request) else "recs/import_status.html"
+    template = "recs/_import_report.html" if is_htmx(request) else "recs/import_status.html"
     return render(request, template, {"job": job})
 
 

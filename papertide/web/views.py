@@ -152,6 +152,11 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     return render_shared(request, "papertide/paper_detail.html", {"paper": paper, "similar": similar}, [paper])
 
 
+def is_htmx(request: HttpRequest) -> bool:
+    """Whether htmx sent the request (it swaps the answer into the page)."""
+    return request.headers.get("HX-Request") == "true"
+
+
 def button_pressed(request: HttpRequest) -> tuple[str, HttpResponse | None]:
     """For a button on a card (upvote, save, not interested): the page to go back to without JavaScript, and the
     answer to give instead when the reader must log in first."""
@@ -161,7 +166,7 @@ def button_pressed(request: HttpRequest) -> tuple[str, HttpResponse | None]:
     if request.user.is_authenticated:
         return next_url, None
     login = redirect_to_login(next_url or request.headers.get("Referer", "/"))
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx(request):
         # a redirect would be swapped into the card; tell htmx to navigate instead (no error to log)
         return next_url, HttpResponse(status=204, headers={"HX-Redirect": login.url})
     return next_url, login
@@ -170,7 +175,7 @@ def button_pressed(request: HttpRequest) -> tuple[str, HttpResponse | None]:
 @require_POST
 def upvote(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     """Add or remove the reader's upvote. htmx swaps in the new button; without JavaScript, back to the page."""
-    htmx = request.headers.get("HX-Request") == "true"
+    htmx = is_htmx(request)
     next_url, login = button_pressed(request)
     if login is not None:
         return login
@@ -227,7 +232,7 @@ def submit(request: HttpRequest) -> HttpResponse:
 def submission(request: HttpRequest, job_id: int) -> HttpResponse:
     """A queued submission's progress; htmx asks again until it is done, then goes to the paper."""
     job = get_object_or_404(QueuedSubmission.objects.select_related("entry__paper"), pk=job_id, user=request.user)
-    htmx = request.headers.get("HX-Request") == "true"
+    htmx = is_htmx(request)
     if job.status == QueuedSubmission.Status.DONE:
         response = _listed(request, actions.Submission(job.entry, job.created))
         if htmx:  # htmx would swap the paper page into this one; navigate instead
