@@ -67,6 +67,7 @@ class Candidates:
         self.trend = {e.paper_id: e.trend_log for e in entries}  # for "for you" digests
         self._matching: dict[tuple, list[Paper]] = {}  # by filters: most subscribers share a few
         self._searches: dict[str, set[int]] = {}
+        self._signals_of: dict = {}  # for "for you" subscribers, read a batch at a time (load_signals)
 
     def matching(self, subscriber: Subscriber) -> list[Paper]:
         """The period's papers within the subscriber's filters, trending first."""
@@ -138,7 +139,7 @@ class Candidates:
     def _signals(self, subscriber: Subscriber):
         from papertide.recs.foryou import signals_of_many
 
-        found = getattr(self, "_signals_of", {}).get(subscriber.user_id)
+        found = self._signals_of.get(subscriber.user_id)
         return found if found is not None else signals_of_many([subscriber.user_id])[subscriber.user_id]
 
     def for_you_reasons(self, subscriber: Subscriber, papers: list[Paper]) -> dict[int, str]:
@@ -157,10 +158,9 @@ class Candidates:
             return fresh, brought
         ranked = recommend({p.id: self.trend.get(p.id, float("nan")) for p in fresh}, signals.liked, signals.disliked,
                            interest_of=signals.interest_of, exclude_liked=False)
-        order = [int(pk) for pk in ranked.ids]
-        order = ([pk for pk in order if pk in brought] + [pk for pk in order if pk not in brought])
-        chosen = order[:subscriber.max_papers]
-        place = ranked.position_of()
+        place = {int(pk): i for i, pk in enumerate(ranked.ids)}
+        chosen = ([pk for pk in place if pk in brought] + [pk for pk in place if pk not in brought])
+        chosen = chosen[:subscriber.max_papers]
         why = explained(ranked.at([place[pk] for pk in chosen if pk not in brought]))
         by_id = {p.id: p for p in fresh}
         return [by_id[pk] for pk in chosen], {s.paper_id: f"{FOR_YOU_PREFIX}{reason}" for s, reason in why} | brought

@@ -100,12 +100,12 @@ def _background() -> list[str]:
     return _kept[1]
 
 
-def refresh(user, liked: list[int] | None = None) -> list[Interest]:
+def refresh(user) -> list[Interest]:
     """Cluster the reader's papers again; each new cluster keeps the name and state of the old interest it shares
     most papers with."""
     from papertide.recs.foryou import positives_of
 
-    liked = positives_of(user) if liked is None else liked
+    liked = positives_of(user)
     vectors = get_backend().vectors
     ids, matrix = vectors.rows_of(liked)
     groups = cluster(matrix, vectors.centre()) if len(ids) else np.zeros(0, dtype=int)

@@ -95,10 +95,6 @@ class Ranked(Sequence):
     def __len__(self) -> int:
         return len(self.ids)
 
-    def position_of(self) -> dict[int, int]:
-        """Each paper's place in the ranking."""
-        return {int(paper_id): i for i, paper_id in enumerate(self.ids)}
-
     def __getitem__(self, index):
         if isinstance(index, slice):
             return self.at(range(*index.indices(len(self))))

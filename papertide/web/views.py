@@ -53,7 +53,9 @@ def _sort(request: HttpRequest) -> str:
     sort = request.GET.get("sort")
     if sort in FEED_SORTS:
         return sort
-    return "foryou" if has_enough(request.user) else "trending"
+    if not hasattr(request, "default_sort"):  # asked for the page's cache key, then by the view: one cache read
+        request.default_sort = "foryou" if has_enough(request.user) else "trending"
+    return request.default_sort
 
 
 def _ranked_for_reader(request: HttpRequest) -> str | None:
