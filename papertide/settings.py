@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "papertide.ingest",
     "papertide.digests",
     "papertide.recs",
+    "papertide.discussion",
     "papertide.web",
 ]
 
@@ -250,6 +251,14 @@ RECS_TRENDING_WEIGHT = conf.env_float("RECS_TRENDING_WEIGHT", 0.3, minimum=0.0, 
 RECS_MIN_POSITIVES = conf.env_int("RECS_MIN_POSITIVES", 3, minimum=1, maximum=1000)  # before: "upvote a few"
 RECS_COMMUNITY_SECONDS = conf.env_int("RECS_COMMUNITY_SECONDS", 300, minimum=0)  # reload of everyone's saves
 RECS_RECENT_DAYS = conf.env_int("RECS_RECENT_DAYS", 7, minimum=1, maximum=366)  # listed days the "For you" page covers
+
+# Discussion (docs/discussion.md): comments per hour for an account, for a new one, and from one address.
+COMMENT_LIMIT = conf.env_int("COMMENT_LIMIT", 30, minimum=1)
+COMMENT_NEW_LIMIT = conf.env_int("COMMENT_NEW_LIMIT", 5, minimum=0)
+COMMENT_ADDRESS_LIMIT = conf.env_int("COMMENT_ADDRESS_LIMIT", 60, minimum=0)  # 0 = no limit per address
+# An account is new while younger than this, or while its comments have fewer upvotes than COMMENT_TRUSTED_UPVOTES.
+COMMENT_NEW_ACCOUNT_HOURS = conf.env_float("COMMENT_NEW_ACCOUNT_HOURS", 24.0, minimum=0.0, maximum=24.0 * 365)
+COMMENT_TRUSTED_UPVOTES = conf.env_int("COMMENT_TRUSTED_UPVOTES", 2, minimum=0)
 
 LOGGING = {
     "version": 1,

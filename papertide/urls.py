@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("papertide.accounts.urls")),
     path("", include("papertide.digests.urls")),
     path("", include("papertide.recs.urls")),
+    path("", include("papertide.discussion.urls")),
     path("", include("papertide.web.urls")),
 ]
 

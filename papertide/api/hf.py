@@ -67,7 +67,7 @@ def item_json(paper: Paper, entry: DailyEntry | None) -> dict:
         "title": paper.title,
         "summary": paper.abstract,
         "thumbnail": "",  # no thumbnails: a page of papertide never loads anything from elsewhere
-        "numComments": 0,
+        "numComments": paper.comment_count,
         # huggingface_hub reads `paper.upvotes or upvotes`: without this a count of 0 would reach it as None.
         "upvotes": paper.total_upvotes,
     }

@@ -64,6 +64,7 @@ class PaperOut(Schema):
     pdf_url: str
     page_url: str
     upvotes: int
+    num_comments: int = Field(description="Comments in its discussion on this site")
 
     @staticmethod
     def resolve_page_url(paper: Paper) -> str:
@@ -72,6 +73,10 @@ class PaperOut(Schema):
     @staticmethod
     def resolve_upvotes(paper: Paper) -> int:
         return paper.total_upvotes
+
+    @staticmethod
+    def resolve_num_comments(paper: Paper) -> int:
+        return paper.comment_count
 
 
 class PaperPage(Schema):
@@ -174,7 +179,7 @@ def list_papers(
     return {"items": page, "next_cursor": _cursor(page[-1].pk) if more else None}
 
 
-def _paper(arxiv_id: str) -> Paper:
+def find_paper(arxiv_id: str) -> Paper:
     paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
     if paper is None:
         raise Http404(f"no paper {arxiv_id} on this site")
@@ -184,13 +189,13 @@ def _paper(arxiv_id: str) -> Paper:
 @api.get("/v1/papers/{path:arxiv_id}", response={200: PaperOut, 404: ErrorOut}, tags=["papers"])
 def get_paper(request: HttpRequest, arxiv_id: str):
     """One paper by arXiv id (2411.17775 or hep-th/9901001, without version)."""
-    return _paper(arxiv_id)
+    return find_paper(arxiv_id)
 
 
 @api.get("/v1/similar/{path:arxiv_id}", response={200: list[PaperOut], 400: ErrorOut, 404: ErrorOut}, tags=["papers"])
 def get_similar(request: HttpRequest, arxiv_id: str, limit: int = Query(6, ge=1, le=50)):
     """Papers nearest in meaning to this one."""
-    return Paper.objects.in_order(similar_papers(_paper(arxiv_id).pk, limit=limit))
+    return Paper.objects.in_order(similar_papers(find_paper(arxiv_id).pk, limit=limit))
 
 
 # A GET request line is at most 8,190 bytes (gunicorn): 600 characters fit even when each takes 12 once URL-encoded
@@ -236,7 +241,7 @@ class UpvoteOut(Schema):
 
 
 def _upvote_state(paper: Paper, upvoted: bool) -> dict:
-    fresh = _paper(paper.arxiv_id)
+    fresh = find_paper(paper.arxiv_id)
     return {"arxiv_id": paper.arxiv_id, "upvoted": upvoted, "upvotes": fresh.total_upvotes}
 
 
@@ -244,7 +249,7 @@ def _upvote_state(paper: Paper, upvoted: bool) -> dict:
          tags=["writes"])
 def put_upvote(request: HttpRequest, arxiv_id: str):
     """Upvote a paper as the token's reader (a second upvote changes nothing)."""
-    paper = _paper(arxiv_id)
+    paper = find_paper(arxiv_id)
     upvote(request.user, paper)
     return _upvote_state(paper, True)
 
@@ -253,7 +258,7 @@ def put_upvote(request: HttpRequest, arxiv_id: str):
             tags=["writes"])
 def delete_upvote(request: HttpRequest, arxiv_id: str):
     """Take the reader's upvote back."""
-    paper = _paper(arxiv_id)
+    paper = find_paper(arxiv_id)
     remove_upvote(request.user, paper)
     return _upvote_state(paper, False)
 
@@ -281,4 +286,4 @@ def post_submission(request: HttpRequest, body: SubmissionIn):
         return Status(exc.status, {"error": str(exc)})
     entry = submission.entry
     return Status(201 if submission.created else 200,
-                  {"created": submission.created, "day": entry.day, "paper": _paper(entry.paper.arxiv_id)})
+                  {"created": submission.created, "day": entry.day, "paper": find_paper(entry.paper.arxiv_id)})

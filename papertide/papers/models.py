@@ -77,6 +77,10 @@ class Paper(models.Model):
     external_upvotes = models.PositiveIntegerField(default=0, help_text="Upvotes counted elsewhere (e.g. HF)")
     # Kept equal to the number of Upvote rows by papers/signals.py, so lists sort and show it without a join.
     upvote_count = models.PositiveIntegerField(default=0, editable=False, help_text="Upvotes on this site")
+    # Kept equal to the number of shown comments by discussion/rules.py; `discussed_at` moves with any change to
+    # the discussion (a comment, an edit, a vote), so a cached paper page is keyed anew (web/views.paper_detail).
+    comment_count = models.PositiveIntegerField(default=0, editable=False, help_text="Comments on this site")
+    discussed_at = models.DateTimeField(null=True, blank=True, editable=False)
     github_stars = models.PositiveIntegerField(null=True, blank=True)
     # Set whenever text the search index reads changes; the index stage clears it.
     index_pending = models.BooleanField(default=True, db_index=True)
@@ -180,7 +184,7 @@ class Paper(models.Model):
 
 
 # How a list of entries can be sorted, as named in URLs (?sort=…), with the label readers see.
-SORTS = {"trending": "Trending", "upvotes": "Most upvoted", "newest": "Newest"}
+SORTS = {"trending": "Trending", "upvotes": "Most upvoted", "discussed": "Most discussed", "newest": "Newest"}
 
 
 class DailyEntryQuerySet(models.QuerySet):
@@ -220,12 +224,17 @@ class DailyEntryQuerySet(models.QuerySet):
             .order_by("-featured", "-total_upvotes", "-paper__arxiv_id")
         )
 
+    def most_discussed(self) -> DailyEntryQuerySet:
+        """Featured first, then by comments, trending on ties."""
+        return self.with_papers().order_by("-featured", "-paper__comment_count", "-trend_log", "-paper__arxiv_id")
+
     def newest(self) -> DailyEntryQuerySet:
         return self.with_papers().order_by("-day", "-created_at", "-paper__arxiv_id")
 
     def sorted_by(self, sort: str) -> DailyEntryQuerySet:
-        """One of SORTS: "trending", "upvotes" or "newest"."""
-        return {"trending": self.trending, "upvotes": self.most_upvoted, "newest": self.newest}[sort]()
+        """One of SORTS."""
+        return {"trending": self.trending, "upvotes": self.most_upvoted, "discussed": self.most_discussed,
+                "newest": self.newest}[sort]()
 
 
 class DailyEntry(models.Model):

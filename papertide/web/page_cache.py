@@ -10,7 +10,9 @@ processes share. Each request then applies a small overlay:
 - the "New" markers: the cached page remembers when each of its entries was listed, and the reader's visit
   time (web/visits.py) says which are new — no query;
 - the reader's upvotes and saves: one query for which of the page's papers they upvoted or saved; those
-  buttons alone are rendered again, pressed (upvotes with a fresh count).
+  buttons alone are rendered again, pressed (upvotes with a fresh count);
+- on a paper page, its discussion made the reader's (discussion/overlay.py): the comment form or a log-in link,
+  edit and delete on their own comments, their comment upvotes pressed.
 
 A page past its time is rendered again by the one request that takes its lock; until that is done, the
 others get the copy kept (up to STALE_FACTOR × PAGE_CACHE_SECONDS old), so sixteen readers arriving when a
@@ -55,14 +57,16 @@ class Overlay:
 
     papers: list[int] = field(default_factory=list)
     listed_at: dict[int, float] = field(default_factory=dict)  # paper id -> timestamp of its daily entry
+    discussion: dict[int, int] | None = None  # on a paper page: its comments' ids -> their writers' ids
 
 
 def render_shared(request: HttpRequest, template: str, context: dict, papers: Iterable[Paper] = (),
-                  entries: Iterable[DailyEntry] = ()) -> HttpResponse:
-    """A reader-neutral page of these papers (and daily entries), for a view decorated with @shared_page."""
+                  entries: Iterable[DailyEntry] = (), discussion: dict[int, int] | None = None) -> HttpResponse:
+    """A reader-neutral page of these papers (and daily entries, and a paper's discussion: comment id -> writer id),
+    for a view decorated with @shared_page."""
     response = render(request, template, {**context, "shared": True})
     response.overlay = Overlay([paper.pk for paper in papers],
-                               {entry.paper_id: entry.created_at.timestamp() for entry in entries})
+                               {entry.paper_id: entry.created_at.timestamp() for entry in entries}, discussion)
     return response
 
 
@@ -118,11 +122,15 @@ def apply_overlay(request: HttpRequest, body: str, overlay: Overlay) -> str:
     if request.user.is_authenticated and overlay.papers:
         upvoted, saved = marked_among(request.user.pk, overlay.papers)
         if upvoted:
-            body = _press(request, body, upvoted, "papertide/_upvote.html", "my_upvotes",
+            body = press(request, body, upvoted, "papertide/_upvote.html", "my_upvotes",
                           '<div class="votes" id="votes-{}">', "</div>")
         if saved:
-            body = _press(request, body, saved, "papertide/_keep.html", "my_saves",
+            body = press(request, body, saved, "papertide/_keep.html", "my_saves",
                           '<span class="keep" id="keep-{}">', "<!--/keep--></span>")
+    if overlay.discussion is not None:
+        from papertide.discussion.overlay import make_theirs
+
+        body = make_theirs(request, body, overlay.discussion)
     body = body.replace(ACCOUNT_MARKER, render_to_string("papertide/_account.html", request=request), 1)
     return body.replace(CSRF_PLACEHOLDER, get_token(request))
 
@@ -153,21 +161,21 @@ def marked_among(user_id: int, paper_ids: list[int]) -> tuple[list[Marked], list
     return [Marked(*row[1:]) for row in rows if row[0] == "u"], [Marked(*row[1:]) for row in rows if row[0] == "s"]
 
 
-def _press(request: HttpRequest, body: str, papers: list[Marked], template: str, mine: str, start_tag: str,
-           end_tag: str) -> str:
-    """Replace the buttons of these papers with pressed ones. A pressed button is rendered once per paper and
-    count (per process), and reused for every reader."""
+def press(request: HttpRequest, body: str, items: list[NamedTuple], template: str, mine: str, start_tag: str,
+           end_tag: str, name: str = "paper") -> str:
+    """Replace the buttons of these papers (or comments: `name`) with pressed ones. A pressed button is rendered once
+    per item and count (per process), and reused for every reader."""
     here = escape(request.get_full_path())
-    for paper in papers:
-        key = f"pressed:{template}:{paper.pk}:{paper.total_upvotes}"
+    for item in items:
+        key = f"pressed:{template}:{tuple(item)}"
         pressed = caches["cards"].get(key)
         if pressed is None:
             pressed = render_to_string(template, {
-                "paper": paper, mine: {paper.pk}, "csrf_token": CSRF_PLACEHOLDER,
+                name: item, mine: {item.pk}, "csrf_token": CSRF_PLACEHOLDER,
                 "next_path": NEXT_PLACEHOLDER}).strip()
             caches["cards"].set(key, pressed, 3600)
         pressed = pressed.replace(NEXT_PLACEHOLDER, here)
-        opening = start_tag.format(paper.pk)
+        opening = start_tag.format(item.pk)
         start = body.find(opening)
         while start != -1:
             end = body.index(end_tag, start) + len(end_tag)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from papertide.discussion.rules import threads
 from papertide.papers import actions, submissions
 from papertide.papers.feed_filter import FeedFilter
 from papertide.papers.models import SORTS, DailyEntry, Paper, QueuedSubmission, Upvote
@@ -147,11 +148,22 @@ def remember_filter(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@shared_page()
+def _discussed_at(request: HttpRequest) -> str:
+    """A paper page is kept until its discussion changes: a new comment shows on the writer's next reload."""
+    arxiv_id = request.resolver_match.kwargs["arxiv_id"]
+    return str(Paper.objects.filter(arxiv_id=arxiv_id).values_list("discussed_at", flat=True).first())
+
+
+@shared_page(vary=_discussed_at)
 def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     paper = get_object_or_404(Paper.objects.select_related("daily_entry"), arxiv_id=arxiv_id)
     similar = Paper.objects.in_order(similar_papers(paper.pk, limit=settings.SIMILAR_PAPERS))
-    return render_shared(request, "papertide/paper_detail.html", {"paper": paper, "similar": similar}, [paper])
+    comment_sort = "newest" if request.GET.get("comments") == "newest" else "best"
+    comments = threads(paper, comment_sort)
+    writers = {c.pk: c.author_id for top in comments for c in (top, *top.thread) if c.shown}
+    return render_shared(request, "papertide/paper_detail.html", {
+        "paper": paper, "similar": similar, "comments": comments, "comment_sort": comment_sort,
+    }, [paper], discussion=writers)
 
 
 def is_htmx(request: HttpRequest) -> bool:

@@ -27,6 +27,7 @@ def paper_card(context, paper, entry=None, show_why=False, reason=""):
     put into the kept HTML, not rendered with it."""
     key = "card:" + ":".join(str(part) for part in (
         paper.pk, paper.modified_at.timestamp(), paper.upvote_count, paper.external_upvotes, paper.github_stars,
+        paper.comment_count,
         entry and entry.pk, entry and entry.featured, entry and entry.day, show_why,
         getattr(entry, "recent_upvote_count", None),
     ))

@@ -1,4 +1,4 @@
-// papertide's only script of its own: math in abstracts, copy buttons, search terms marked in results.
+// papertide's only script of its own: math in abstracts and comments, copy buttons, search terms marked in results.
 // Everything works without it.
 "use strict";
 
@@ -19,6 +19,24 @@ function renderMath(root) {
       maxSize: 20,
       maxExpand: 200,
     });
+  });
+}
+
+// A comment's math arrives from the server as the text of `.math` spans (discussion/markup.py): drawn here with the
+// same limits as abstracts; whatever KaTeX cannot read stays as written.
+const COMMENT_MATH = { throwOnError: false, trust: false, maxSize: 20, maxExpand: 200, strict: "ignore" };
+
+function renderCommentMath(root) {
+  if (!window.katex) return;
+  root.querySelectorAll(".comment-body .math").forEach((element) => {
+    if (element.dataset.drawn) return;
+    element.dataset.drawn = "1";
+    const display = !element.classList.contains("inline");
+    try {
+      window.katex.render(element.textContent, element, { ...COMMENT_MATH, displayMode: display });
+    } catch (error) {
+      // left as the writer typed it
+    }
   });
 }
 
@@ -72,6 +90,14 @@ function highlightTerms(root) {
 
 document.addEventListener("DOMContentLoaded", () => {
   renderMath(document);
+  renderCommentMath(document);
   enableCopyButtons(document);
   highlightTerms(document);
+});
+
+// What htmx swaps in (a posted comment, an edit, a card shown again) gets its math drawn too.
+document.addEventListener("htmx:load", (event) => {
+  if (event.detail.elt === document.body) return; // the whole page: drawn on DOMContentLoaded
+  renderMath(event.detail.elt);
+  renderCommentMath(event.detail.elt);
 });

@@ -1,0 +1,63 @@
+"""A paper page's discussion made the reader's, over the one rendering every reader shares (web/page_cache.py):
+
+- the comment form for a logged-in reader, a log-in link for anyone else;
+- Edit and Delete on the reader's own comments: the page knows each comment's writer, so this costs no query;
+- the reader's comment upvotes pressed: one query, and only on a page with comments."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from django.contrib.auth.views import redirect_to_login
+from django.db import connection
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+
+from papertide.discussion.models import CommentVote
+
+FORM_MARKER = "<!--papertide:comment-form:{}-->"
+OWN_MARKER = "<!--papertide:own:{}-->"
+_FORM_START = "<!--papertide:comment-form:"
+
+
+class Voted(NamedTuple):
+    """What a pressed comment upvote shows (the names `_vote.html` reads)."""
+
+    pk: int
+    score: int
+
+
+def make_theirs(request: HttpRequest, body: str, comments: dict[int, int]) -> str:
+    start = body.find(_FORM_START)
+    if start != -1:
+        end = body.index("-->", start) + 3
+        arxiv_id = body[start + len(_FORM_START):end - 3]
+        if request.user.is_authenticated:
+            form = render_to_string("discussion/_comment_form.html", {
+                "paper": {"arxiv_id": arxiv_id}, "parent": None, "body": "", "error": ""}, request=request)
+        else:
+            url = redirect_to_login(f"{request.get_full_path()}#discussion").url
+            form = render_to_string("discussion/_log_in_to_comment.html", {"url": url})
+        body = body[:start] + form + body[end:]
+    if not request.user.is_authenticated or not comments:
+        return body
+    for comment_id, writer in comments.items():
+        if writer == request.user.pk:
+            body = body.replace(OWN_MARKER.format(comment_id), render_to_string(
+                "discussion/_own.html", {"comment": {"pk": comment_id}}, request=request), 1)
+    voted = _voted_among(request.user.pk, list(comments))
+    if voted:
+        from papertide.web.page_cache import press
+
+        body = press(request, body, voted, "discussion/_vote.html", "my_votes",
+                     '<span class="comment-vote" id="cvote-{}">', "<!--/cvote--></span>", name="comment")
+    return body
+
+
+def _voted_among(user_id: int, comment_ids: list[int]) -> list[Voted]:
+    placeholders = ", ".join(["%s"] * len(comment_ids))
+    votes, comments = CommentVote._meta.db_table, CommentVote._meta.get_field("comment").related_model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT c.id, c.score FROM {votes} v JOIN {comments} c ON c.id = v.comment_id "
+                       f"WHERE v.user_id = %s AND v.comment_id IN ({placeholders})", [user_id, *comment_ids])
+        return [Voted(*row) for row in cursor.fetchall()]

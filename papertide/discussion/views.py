@@ -1,0 +1,128 @@
+"""The discussion under a paper: post, reply, edit, delete, upvote and report comments. Each answers htmx with the
+piece of page that changed, and works without JavaScript as a plain form and redirect. The paper page itself
+(web/views.paper_detail) renders the discussion once for every reader; discussion/overlay.py makes it theirs."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from papertide.discussion import rules
+from papertide.discussion.models import Comment, Report
+from papertide.papers.models import Paper
+from papertide.throttle import client_address
+from papertide.web.views import button_pressed, is_htmx
+
+
+def _form(request: HttpRequest, paper: Paper, parent: Comment | None = None, body: str = "", error: str = "",
+          status: int = 200) -> HttpResponse:
+    """The comment (or reply) form: alone for htmx, else on a page of its own (a refused comment keeps its text)."""
+    context = {"paper": paper, "parent": parent, "body": body, "error": error}
+    if is_htmx(request):
+        return render(request, "discussion/_comment_form.html", context)  # 200: htmx swaps only what succeeded
+    return render(request, "discussion/comment_form_page.html", context, status=status)
+
+
+@require_POST
+def post_comment(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    _, login = button_pressed(request)
+    if login is not None:
+        return login
+    paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
+    parent_id = request.POST.get("parent", "")
+    parent = get_object_or_404(Comment, pk=parent_id, paper=paper) if parent_id.isdigit() else None
+    body = request.POST.get("body", "")
+    try:
+        comment = rules.post(request.user, paper, body, parent=parent, address=client_address(request))
+    except rules.Refused as refused:
+        return _form(request, paper, parent, body[:20_000], str(refused) + ".", refused.status)
+    if not is_htmx(request):
+        return redirect(comment.get_absolute_url())
+    paper.refresh_from_db(fields=["comment_count"])
+    comment.thread = []
+    return render(request, "discussion/_posted.html", {
+        "paper": paper, "comment": comment, "reply": comment.parent_id is not None,
+        "parent": comment.parent})
+
+
+@login_required
+def reply_form(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = get_object_or_404(Comment.objects.select_related("paper", "author", "parent__author"), pk=comment_id)
+    return _form(request, comment.paper, comment.parent or comment)
+
+
+def _mine(request: HttpRequest, comment_id: int) -> Comment:
+    return get_object_or_404(Comment.objects.select_related("paper", "author"), pk=comment_id,
+                             author=request.user, deleted_at__isnull=True, hidden=False)
+
+
+@login_required
+def edit_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = _mine(request, comment_id)
+    context = {"comment": comment, "paper": comment.paper, "body": comment.body, "error": ""}
+    if request.method == "POST":
+        body = request.POST.get("body", "")
+        try:
+            rules.edit(request.user, comment, body)
+        except rules.Refused as refused:
+            context |= {"body": body[:20_000], "error": str(refused) + "."}
+            return render(request, "discussion/_edit_form.html" if is_htmx(request) else "discussion/edit.html",
+                          context, status=200 if is_htmx(request) else refused.status)
+        if not is_htmx(request):
+            return redirect(comment.get_absolute_url())
+        return render(request, "discussion/_comment_main.html", {"comment": comment, "reply": bool(comment.parent_id)})
+    if request.GET.get("cancel") and is_htmx(request):
+        return render(request, "discussion/_comment_main.html", {"comment": comment, "reply": bool(comment.parent_id)})
+    return render(request, "discussion/_edit_form.html" if is_htmx(request) else "discussion/edit.html", context)
+
+
+@require_POST
+@login_required
+def delete_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = _mine(request, comment_id)
+    paper = comment.paper
+    left = rules.delete(request.user, comment)
+    if not is_htmx(request):
+        messages.info(request, "Your comment was deleted.")
+        return redirect(f"{paper.get_absolute_url()}#discussion")
+    if left is None:
+        return HttpResponse("")
+    left.thread = list(left.replies.shown().select_related("author"))
+    return render(request, "discussion/_comment.html", {"comment": left, "reply": False})
+
+
+@require_POST
+def vote_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
+    next_url, login = button_pressed(request)
+    if login is not None:
+        return login
+    comment = get_object_or_404(Comment.objects.select_related("paper"), pk=comment_id)
+    up = request.POST.get("action") != "remove"
+    try:
+        rules.vote(request.user, comment, up)
+    except rules.Refused as refused:
+        if is_htmx(request):
+            return HttpResponse(status=204)  # nothing to change on the page
+        messages.error(request, str(refused) + ".")
+    if not is_htmx(request):
+        return redirect(next_url or comment.get_absolute_url())
+    return render(request, "discussion/_vote.html", {"comment": comment, "my_votes": {comment.pk} if up else set()})
+
+
+@login_required
+def report_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = get_object_or_404(Comment.objects.select_related("paper", "author"), pk=comment_id)
+    context = {"comment": comment, "reasons": Report.Reason.choices, "error": ""}
+    if request.method == "POST":
+        try:
+            rules.report(request.user, comment, request.POST.get("reason", ""), request.POST.get("detail", ""),
+                         address=client_address(request))
+        except rules.Refused as refused:
+            return render(request, "discussion/report.html", context | {"error": str(refused) + "."},
+                          status=refused.status)
+        messages.success(request, "Thank you: a moderator will look at this comment.")
+        return redirect(comment.get_absolute_url())
+    return render(request, "discussion/report.html", context)
