@@ -327,6 +327,72 @@ def test_a_reader_imports_a_library_saves_dismisses_and_gets_for_you_with_reason
     assert page.locator("section.interest").count() >= 1
 
 
+def test_readers_discuss_a_paper_with_math_and_a_moderator_hides_a_reported_comment(browser, page, site, site_data):
+    from tests.helpers import run_papertide
+
+    sign_up(page, "ines")
+    page.goto(f"/papers/{MATH_PAPER}/")
+    page.evaluate("window.notReloaded = true")
+    page.get_by_label("Add a comment").fill("Is $A_n$ *really* needed? $\\href{javascript:alert(1)}{click me}$")
+    page.get_by_role("button", name="Comment", exact=True).click()
+    mine = page.locator(".comment").first
+    mine.locator(".comment-body .katex").first.wait_for()  # drawn by the vendored KaTeX
+    assert mine.locator(".comment-body em").inner_text() == "really"
+    assert page.locator("a[href^='javascript']").count() == 0  # \href stays text with trust off
+    assert "(1 comment)" in page.locator("#discussion-heading").inner_text()
+
+    mine.get_by_role("link", name="Reply").click()
+    page.get_by_label("Reply to ines").fill("Answering **myself**")
+    page.get_by_role("button", name="Reply", exact=True).click()
+    reply = mine.locator(".replies .comment").first
+    reply.get_by_text("myself").wait_for()
+    reply.get_by_role("link", name="Edit").click()
+    page.get_by_label("Edit your comment").fill("Answering myself, edited")
+    page.get_by_role("button", name="Save changes").click()
+    reply.get_by_text("· edited").wait_for()
+    page.once("dialog", lambda dialog: dialog.accept())
+    reply.get_by_role("button", name="Delete").click()
+    reply.wait_for(state="detached")
+    assert page.evaluate("window.notReloaded") is True  # every step swapped in place by htmx
+    page.reload()
+    assert page.get_by_text("Is ").first.is_visible() and page.get_by_text("Answering myself").count() == 0
+
+    other = browser.new_context(base_url=site).new_page()
+    sign_up(other, "juno")
+    other.goto(f"/papers/{MATH_PAPER}/")
+    other.get_by_label("Add a comment").fill("A fine paper; see https://example.org/notes")
+    other.get_by_role("button", name="Comment", exact=True).click()
+    other.get_by_text("A fine paper").wait_for()
+    assert other.locator(".comment-body a").get_attribute("rel") == "nofollow ugc noopener"
+    spam = other.locator(".comment", has_text="really needed")
+    spam.get_by_role("button", name=re.compile("Upvote this comment")).click()
+    spam.locator('.comment-vote button[aria-pressed="true"]').wait_for()
+    spam.get_by_role("link", name="Report").click()
+    other.get_by_label("Spam or advertising").check()
+    other.get_by_role("button", name="Report").click()
+    other.get_by_text("a moderator will look at this comment").wait_for()
+    other.context.close()
+
+    make = ("from django.contrib.auth import get_user_model; "
+            "get_user_model().objects.create_superuser('mod', 'mod@example.org', 'a long pass phrase')")
+    assert run_papertide(site_data, "manage", "shell", "-c", make).returncode == 0
+    moderator = browser.new_context(base_url=site).new_page()
+    moderator.goto("/accounts/login/")
+    moderator.get_by_label("Username").fill("mod")
+    moderator.get_by_label("Password").fill("a long pass phrase")
+    moderator.get_by_role("button", name="Log in").click()
+    moderator.goto("/admin/discussion/report/")
+    row = moderator.locator("#result_list tbody tr", has_text="A_n")
+    row.locator("input[type=checkbox]").check()
+    moderator.select_option("select[name=action]", "hide_comments")
+    moderator.get_by_role("button", name="Go").click()
+    moderator.get_by_text("1 comments hidden.").wait_for()
+    moderator.context.close()
+
+    page.goto(f"/papers/{MATH_PAPER}/")
+    assert page.get_by_text("really needed").count() == 0 and page.get_by_text("A fine paper").is_visible()
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_accessibility_violations(browser, site, scheme):
     """axe-core (the engine behind Lighthouse's accessibility audit): labels, contrast, landmarks, ARIA."""
@@ -337,7 +403,7 @@ def test_axe_finds_no_accessibility_violations(browser, site, scheme):
     sign_up(page, f"axe{scheme}")
     pages = ["/", f"/papers/{MATH_PAPER}/", "/week/2024-W48/", "/month/2024-11/", "/search/?q=diffusion",
              "/submit/", "/profile/", "/authors/Jia%20yaning/", "/for-you/", "/library/", "/library/import/",
-             "/interests/"]
+             "/interests/", "/comments/1/report/"]
     found = {}
     for path in pages:
         page.goto(path)

@@ -167,7 +167,7 @@ def press(request: HttpRequest, body: str, items: list[NamedTuple], template: st
     per item and count (per process), and reused for every reader."""
     here = escape(request.get_full_path())
     for item in items:
-        key = f"pressed:{template}:{tuple(item)}"
+        key = f"pressed:{template}:" + ":".join(str(part) for part in item)
         pressed = caches["cards"].get(key)
         if pressed is None:
             pressed = render_to_string(template, {
