@@ -249,9 +249,12 @@ def bench_import(data_dir: Path, records: int) -> None:
 @click.option("--search-queries", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="Instead of the page mixes: half the clients search through the API with these queries (a BEIR "
                    "queries.jsonl, e.g. ../shared/data/ir/scifact/queries.jsonl), half read the feed.")
+@click.option("--comments", type=click.IntRange(1, 5000), default=None,
+              help="Instead of the page mixes: the pages of 20 papers with this many comments each (written by the "
+                   "bench's readers, with replies, math and upvotes).")
 def bench_pages(papers: int, days: int, clients: int, seconds: float, workers: int, threads: int,
                 no_page_cache: bool, readers: str, work: Path | None, server_source: Path | None,
-                search_queries: Path | None) -> None:
+                search_queries: Path | None, comments: int | None) -> None:
     """Feed and paper page latency (p50/p99) and requests/s under concurrent clients: three mixes of pages, each
     for anonymous, returning and logged-in readers."""
     setup_django()
@@ -267,7 +270,8 @@ def bench_pages(papers: int, days: int, clients: int, seconds: float, workers: i
     work.mkdir(parents=True, exist_ok=True)
     click.echo(f"Machine: {machine_summary()}")
     results = run_pages_benchmark(work.resolve(), papers, days, clients, seconds, workers, threads, not no_page_cache,
-                                  kinds, server_source, search_scenario(search_queries) if search_queries else None)
+                                  kinds, server_source, search_scenario(search_queries) if search_queries else None,
+                                  comments)
     click.echo(f"\n{papers:,} papers over {days} weekdays, {workers} gunicorn workers × {threads} threads, "
                f"page cache {'off' if no_page_cache else 'on'}:")
     for (name, reader), figures in results.items():

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "papertide.digests",
     "papertide.recs",
     "papertide.discussion",
+    "papertide.collections",
     "papertide.web",
 ]
 

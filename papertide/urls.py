@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("papertide.digests.urls")),
     path("", include("papertide.recs.urls")),
     path("", include("papertide.discussion.urls")),
+    path("", include("papertide.collections.urls")),
     path("", include("papertide.web.urls")),
 ]
 

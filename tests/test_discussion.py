@@ -181,7 +181,7 @@ def test_comment_upvotes_are_pressed_for_the_reader_on_the_shared_page(as_alice,
     assert 'aria-pressed="true"' in button and "▲ 1" in button
     as_bob.post(f"/comments/{mine.pk}/vote/", {"action": "add"}, **HTMX)
     assert CommentVote.objects.count() == 1 and Comment.objects.get().score == 1
-    assert 'aria-pressed="true" aria-label="Remove your upvote (1 upvote)"' in page(as_bob)
+    assert 'aria-pressed="true" aria-label="Remove your upvote (1)"' in page(as_bob)
     assert 'aria-pressed="true"' not in page(Client()).split('id="discussion"')[1]
     assert as_alice.post(f"/comments/{mine.pk}/vote/", {"action": "add"}).status_code == 302  # her own: nothing
     assert Comment.objects.get().score == 1
@@ -361,3 +361,23 @@ def test_each_paper_has_a_discussion_feed(as_alice, as_bob, paper):
         assert 'rel="nofollow ugc noopener"' in parsed.entries[0].summary
         assert parsed.entries[0].link.endswith(f"#comment-{Comment.objects.get(body__startswith='Second').pk}")
     assert '/feeds/papers/2411.17770/comments.rss' in page(Client())
+
+
+def test_a_long_discussion_shows_its_first_threads_and_the_rest_on_asking(alice, bob, as_bob, paper, settings):
+    from papertide.discussion import rules
+
+    settings.COMMENT_LIMIT = 1000
+    for i in range(rules.THREADS_SHOWN + 3):
+        rules.post(alice, paper, f"Thread number {i:02d}")
+    last = Comment.objects.get(body=f"Thread number {rules.THREADS_SHOWN + 2:02d}")
+    rules.post(bob, paper, "A reply down there", parent=last)
+    shown = page(as_bob, "/papers/2411.17770/?comments=newest")  # newest first: the oldest threads come later
+    assert "Thread number 52" in shown and "Thread number 03" in shown and "Thread number 02" not in shown
+    assert "Show 3 more comments" in shown
+    more = as_bob.get("/papers/2411.17770/comments/more/?sort=newest&from=50").content.decode()
+    assert "<html" not in more and 'hx-swap-oob="delete"' in more
+    assert [f"Thread number 0{i}" in more for i in range(3)] == [True] * 3 and "Thread number 03" not in more
+    everything = page(as_bob, "/papers/2411.17770/?comments=newest&all=1")  # without JavaScript
+    assert "Thread number 00" in everything and "Show 3 more" not in everything
+    assert "A reply down there" in shown and ">Edit</a>" in shown  # his reply, in the newest thread, is his
+    assert "A reply down there" not in page(as_bob, "/papers/2411.17770/")  # best, all tied: oldest threads first

@@ -2,7 +2,7 @@ from django.urls import path
 
 import papertide.converters  # noqa: F401  (registers arxiv_id)
 from papertide.api import hf
-from papertide.api import comments, recommendations  # noqa: F401  (register their routes on the native API)
+from papertide.api import collections, comments, recommendations  # noqa: F401  (register their routes on the API)
 from papertide.api.native import api
 
 urlpatterns = [

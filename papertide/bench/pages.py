@@ -25,7 +25,8 @@ from urllib.parse import urlencode
 
 import numpy as np
 
-PAGE_KINDS = ("latest day", "day", "week", "paper", "search")
+PAGE_KINDS = ("latest day", "day", "week", "paper", "discussed paper", "search")
+DISCUSSED_PAPERS = 20
 READERS = ("anonymous", "returning", "logged-in")
 BENCH_READERS = 200  # logged-in readers of the benchmark (every reader of the generated site)
 RETURNING_READERS = 1000  # returning anonymous readers, each with a visit of their own
@@ -227,6 +228,53 @@ def reader_cookies(kind: str, session_keys: list[str], seed: int = 3) -> list[st
     return cookies
 
 
+COMMENT_TEXTS = [
+    "Does the method need $O(n^2)$ memory, or does the **sparse** variant in the appendix avoid it?",
+    "The ablation in Table 3 is convincing. Code: https://github.com/example/repo (not yet released?)",
+    "How does this compare with the baseline of [the earlier paper](https://arxiv.org/abs/2411.17775)?",
+    "> we prove that the bound is tight\n\nOnly for $d \\geq 3$, as far as I can see.",
+    "Nice. A few typos:\n\n- eq. (4): $\\sum_i x_i$ should run to $n$\n- Fig. 2 caption\n- ref. [12]",
+    "We tried this on our data and it works; the `lr=3e-4` default matters a lot.",
+]
+
+
+def add_discussions(per_paper: int, papers: int = DISCUSSED_PAPERS, seed: int = 7) -> list[str]:
+    """Give `papers` papers `per_paper` comments each (about a third of them replies), written by the site's readers
+    (the logged-in readers of the benchmark among them), each upvoted by up to five; print the papers' ids. A site
+    that has them already is left as it is. Run in the site's Django."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from papertide.discussion import markup
+    from papertide.discussion.models import Comment, CommentVote
+    from papertide.discussion.rules import changed, recount_votes
+    from papertide.papers.models import Paper
+
+    discussed = list(Paper.objects.filter(comment_count__gt=0).values_list("arxiv_id", flat=True))
+    if not discussed:
+        rng = random.Random(seed)
+        users = list(get_user_model().objects.order_by("pk")[:BENCH_READERS])
+        chosen = rng.sample(list(Paper.objects.values_list("pk", flat=True)), papers)
+        rendered = [(text, markup.render(text)) for text in COMMENT_TEXTS]
+        with transaction.atomic():
+            for paper_id in chosen:
+                def comment(parent=None) -> Comment:
+                    body, html = rng.choice(rendered)
+                    return Comment(paper_id=paper_id, author=rng.choice(users), parent=parent, body=body, html=html)
+
+                tops = Comment.objects.bulk_create([comment() for _ in range(per_paper - per_paper // 3)])
+                Comment.objects.bulk_create([comment(rng.choice(tops)) for _ in range(per_paper // 3)])
+            votes = [CommentVote(user=voter, comment_id=comment_id)
+                     for comment_id in Comment.objects.values_list("pk", flat=True)
+                     for voter in rng.sample(users, rng.randrange(6))]
+            CommentVote.objects.bulk_create(votes, ignore_conflicts=True)
+            recount_votes(Comment.objects.values_list("pk", flat=True))
+            changed(chosen)
+        discussed = list(Paper.objects.filter(pk__in=chosen).values_list("arxiv_id", flat=True))
+    print(" ".join(discussed))
+    return discussed
+
+
 def search_scenario(queries_file: Path) -> dict[str, dict[str, list[str]]]:
     """Half the clients search through the API (each query of a BEIR queries.jsonl file, as written), half read
     the latest day: search latency with other load running (issue #12's target), and what searching does to
@@ -241,9 +289,11 @@ def search_scenario(queries_file: Path) -> dict[str, dict[str, list[str]]]:
 def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, seconds: float, workers: int,
                         threads: int, page_cache: bool, readers: tuple[str, ...] = READERS,
                         server_source: Path | None = None,
-                        mixes: dict[str, dict[str, list[str]]] | None = None) -> dict[tuple[str, str], LoadFigures]:
+                        mixes: dict[str, dict[str, list[str]]] | None = None,
+                        comments: int | None = None) -> dict[tuple[str, str], LoadFigures]:
     """`server_source`: serve from another checkout of papertide (for a before/after comparison). `mixes`: what
-    the clients ask for, if not the page mixes of `scenarios`. The server has no rate limits and no query-vector
+    the clients ask for, if not the page mixes of `scenarios`; `comments`: instead, the pages of DISCUSSED_PAPERS
+    papers with this many comments each (`add_discussions`). The server has no rate limits and no query-vector
     cache: the benchmark measures the work, not the protections."""
     from papertide.bench.startup import free_port
 
@@ -260,6 +310,12 @@ def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, second
                                "from papertide.bench.pages import make_readers; make_readers()"],
                               env=env, check=True, capture_output=True, text=True)
         session_keys = made.stdout.split()
+    if comments:
+        made = subprocess.run([sys.executable, "-c", "from papertide.cli import setup_django; setup_django(migrate=True); "
+                               f"from papertide.bench.pages import add_discussions; add_discussions({comments})"],
+                              env=env, check=True, capture_output=True, text=True)
+        mixes = {f"paper pages with {comments} comments ({DISCUSSED_PAPERS} papers, both sorts)": {"discussed paper": [
+            f"/papers/{arxiv_id}/{sort}" for arxiv_id in made.stdout.split() for sort in ("", "?comments=newest")]}}
     port = free_port()
     log = open(work / "serve.log", "w")
     server = subprocess.Popen([sys.executable, "-m", "papertide", "serve", "--no-demo", "--port", str(port),

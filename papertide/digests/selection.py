@@ -68,6 +68,7 @@ class Candidates:
         self._matching: dict[tuple, list[Paper]] = {}  # by filters: most subscribers share a few
         self._searches: dict[str, set[int]] = {}
         self._signals_of: dict = {}  # for "for you" subscribers, read a batch at a time (load_signals)
+        self._collected: dict[int, list[tuple[Paper, str]]] | None = None  # by reader: their followed collections'
 
     def matching(self, subscriber: Subscriber) -> list[Paper]:
         """The period's papers within the subscriber's filters, trending first."""
@@ -98,6 +99,37 @@ class Candidates:
                 said[paper.pk] = follows.reason(bringing)
         return said
 
+    def collected(self, subscriber: Subscriber) -> list[tuple[Paper, str]]:
+        """Papers added to the public collections the subscriber's account follows, with what the digest says of
+        them. Each digest takes what was added on the day before each day of its period, so that successive digests
+        take every addition, whatever the day it was listed on. Read once for all subscribers (two queries)."""
+        if subscriber.user_id is None:
+            return []
+        if self._collected is None:
+            self._collected = self._load_collected()
+        return self._collected.get(subscriber.user_id, [])
+
+    def _load_collected(self) -> dict[int, list[tuple[Paper, str]]]:
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from papertide.collections.models import Following, Item
+
+        start = timezone.make_aware(dt.datetime.combine(self.period.first - dt.timedelta(days=1), dt.time()))
+        end = timezone.make_aware(dt.datetime.combine(self.period.last, dt.time()))
+        added: dict[int, list[tuple[Paper, str]]] = {}
+        for item in (Item.objects.filter(added_at__gte=start, added_at__lt=end, collection__public=True,
+                                         collection__followers__isnull=False)
+                     .select_related("paper", "collection").order_by("added_at").distinct()):
+            added.setdefault(item.collection_id, []).append(
+                (item.paper, f"Because you follow the collection “{item.collection.name}”"))
+        by_reader: dict[int, list[tuple[Paper, str]]] = {}
+        for user_id, collection_id in Following.objects.filter(collection_id__in=added).values_list(
+                "user_id", "collection_id"):
+            by_reader.setdefault(user_id, []).extend(added[collection_id])
+        return by_reader
+
     def _searched(self, query: str) -> set[int]:
         """A followed search's papers among the period's (once per distinct query)."""
         if query not in self._searches:
@@ -115,6 +147,9 @@ class Candidates:
         # `.id`, not `.pk`, in the loops below: they run over every paper of the period for every subscriber.
         brought = self.reasons(subscriber, [c.paper for c in self.items])
         followed = [c.paper for c in self.items if c.paper.id in brought] if brought else []  # trending first
+        if collected := self.collected(subscriber):
+            followed = [paper for paper, _ in collected] + followed
+            brought = {paper.id: reason for paper, reason in reversed(collected)} | brought
         matching = self.matching(subscriber)
         if followed:
             matching = list({paper.id: paper for paper in followed + matching}.values())  # each once
@@ -168,8 +203,9 @@ class Candidates:
     def already_sent(self, subscribers: list[Subscriber]) -> dict[int, set[int]]:
         """For each subscriber, which of this period's papers earlier digests brought them (one query)."""
         sent: dict[int, set[int]] = {s.pk: set() for s in subscribers}
+        papers = {c.paper.pk for c in self.items} | {paper.pk for s in subscribers for paper, _ in self.collected(s)}
         for subscriber_id, paper_id in DigestItem.objects.filter(
-            subscriber__in=subscribers, paper__in=[c.paper.pk for c in self.items]
+            subscriber__in=subscribers, paper__in=papers
         ).values_list("subscriber_id", "paper_id"):
             sent[subscriber_id].add(paper_id)
         return sent

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from django.contrib.auth.views import redirect_to_login
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest
+from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
+from django.utils.html import escape
 
 from papertide.discussion.models import CommentVote
 
@@ -33,18 +38,18 @@ def make_theirs(request: HttpRequest, body: str, comments: dict[int, int]) -> st
         end = body.index("-->", start) + 3
         arxiv_id = body[start + len(_FORM_START):end - 3]
         if request.user.is_authenticated:
-            form = render_to_string("discussion/_comment_form.html", {
-                "paper": {"arxiv_id": arxiv_id}, "parent": None, "body": "", "error": ""}, request=request)
+            form = _kept("discussion/_comment_form.html", arxiv_id, {
+                "paper": {"arxiv_id": arxiv_id}, "parent": None, "body": "", "error": ""})
         else:
-            url = redirect_to_login(f"{request.get_full_path()}#discussion").url
-            form = render_to_string("discussion/_log_in_to_comment.html", {"url": url})
+            url = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path() + '#discussion'}, safe='/')}"
+            form = f'<p class="comment-form muted"><a href="{escape(url)}">Log in</a> to join the discussion.</p>'
         body = body[:start] + form + body[end:]
     if not request.user.is_authenticated or not comments:
         return body
     for comment_id, writer in comments.items():
         if writer == request.user.pk:
-            body = body.replace(OWN_MARKER.format(comment_id), render_to_string(
-                "discussion/_own.html", {"comment": {"pk": comment_id}}, request=request), 1)
+            body = body.replace(OWN_MARKER.format(comment_id), _kept(
+                "discussion/_own.html", comment_id, {"comment": {"pk": comment_id}}), 1)
     voted = _voted_among(request.user.pk, list(comments))
     if voted:
         from papertide.web.page_cache import press
@@ -52,6 +57,19 @@ def make_theirs(request: HttpRequest, body: str, comments: dict[int, int]) -> st
         body = press(request, body, voted, "discussion/_vote.html", "my_votes",
                      '<span class="comment-vote" id="cvote-{}">', "<!--/cvote--></span>", name="comment")
     return body
+
+
+def _kept(template: str, key, context: dict) -> str:
+    """A piece rendered once per process (the CSRF token left as the placeholder the page's overlay fills): rendering
+    it for every request cost more than serving the rest of the kept page."""
+    from papertide.web.page_cache import CSRF_PLACEHOLDER
+
+    cache_key = f"overlay:{template}:{key}"
+    html = caches["cards"].get(cache_key)
+    if html is None:
+        html = render_to_string(template, {**context, "csrf_token": CSRF_PLACEHOLDER})
+        caches["cards"].set(cache_key, html, 3600)
+    return html
 
 
 def _voted_among(user_id: int, comment_ids: list[int]) -> list[Voted]:

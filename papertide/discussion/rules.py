@@ -21,6 +21,7 @@ from papertide.papers.models import Paper
 from papertide.sources.records import without_control_characters
 
 HOUR = 3600
+THREADS_SHOWN = 50  # threads a paper page shows at first; "Show more" brings the rest (docs/benchmarks.md)
 
 
 class Refused(Exception):
@@ -220,3 +221,12 @@ def threads(paper: Paper, sort: str = "best") -> list[Comment]:
     else:
         top.sort(key=lambda c: (-c.score, c.created_at))
     return top
+
+
+def writers_of(top: list[Comment]) -> dict[int, int]:
+    """Comment id -> writer id, for these threads' shown comments (what a page's overlay needs)."""
+    return {c.pk: c.author_id for thread in top for c in (thread, *thread.thread) if c.shown}
+
+
+def count_in(top: list[Comment]) -> int:
+    return sum(thread.shown + sum(c.shown for c in thread.thread) for thread in top)

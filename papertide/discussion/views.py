@@ -7,13 +7,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from papertide.discussion import rules
 from papertide.discussion.models import Comment, Report
+from papertide.discussion.overlay import make_theirs
 from papertide.papers.models import Paper
 from papertide.throttle import client_address
+from papertide.web.page_cache import CSRF_PLACEHOLDER
 from papertide.web.views import button_pressed, is_htmx
 
 
@@ -52,6 +56,17 @@ def post_comment(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 def reply_form(request: HttpRequest, comment_id: int) -> HttpResponse:
     comment = get_object_or_404(Comment.objects.select_related("paper", "author", "parent__author"), pk=comment_id)
     return _form(request, comment.paper, comment.parent or comment)
+
+
+def more_comments(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    """The threads after the first ones a paper page shows, for htmx to append; made the reader's like the page."""
+    paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
+    start = request.GET.get("from", "")
+    start = int(start) if start.isdigit() else rules.THREADS_SHOWN
+    rest = rules.threads(paper, "newest" if request.GET.get("sort") == "newest" else "best")[start:]
+    html = render_to_string("discussion/_more.html", {"comments": rest, "shared": True}, request=request)
+    return HttpResponse(make_theirs(request, html, rules.writers_of(rest)).replace(CSRF_PLACEHOLDER,
+                                                                                   get_token(request)))
 
 
 def _mine(request: HttpRequest, comment_id: int) -> Comment:
