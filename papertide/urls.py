@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("papertide.recs.urls")),
     path("", include("papertide.discussion.urls")),
     path("", include("papertide.collections.urls")),
+    path("", include("papertide.authors.urls")),
     path("", include("papertide.web.urls")),
 ]
 

@@ -371,6 +371,10 @@ def test_readers_discuss_a_paper_with_math_and_a_moderator_hides_a_reported_comm
     other.get_by_label("Spam or advertising").check()
     other.get_by_role("button", name="Report").click()
     other.get_by_text("a moderator will look at this comment").wait_for()
+    other.get_by_role("link", name="Are you an author?").click()
+    other.get_by_label("Shengyong Pan").check()
+    other.get_by_role("button", name="Claim").click()
+    other.get_by_text("a moderator will check that you are Shengyong Pan").wait_for()
     other.context.close()
 
     make = ("from django.contrib.auth import get_user_model; "
@@ -387,10 +391,55 @@ def test_readers_discuss_a_paper_with_math_and_a_moderator_hides_a_reported_comm
     moderator.select_option("select[name=action]", "hide_comments")
     moderator.get_by_role("button", name="Go").click()
     moderator.get_by_text("1 comments hidden.").wait_for()
+    moderator.goto("/admin/authors/claim/")
+    claim = moderator.locator("#result_list tbody tr", has_text="Shengyong Pan")
+    assert "juno@example.org" in claim.inner_text()
+    claim.locator("input[type=checkbox]").check()
+    moderator.select_option("select[name=action]", "approve")
+    moderator.get_by_role("button", name="Go").click()
+    moderator.get_by_text("1 claims approved.").wait_for()
     moderator.context.close()
 
     page.goto(f"/papers/{MATH_PAPER}/")
     assert page.get_by_text("really needed").count() == 0 and page.get_by_text("A fine paper").is_visible()
+    fine = page.locator(".comment", has_text="A fine paper")
+    assert fine.locator(".comment-meta .badge").inner_text().lower() == "author"  # juno is Shengyong Pan now
+    page.locator(".authors .badge").click()
+    page.wait_for_url(re.compile(r"/people/juno/$"))
+    assert page.get_by_role("heading", name=re.compile("Shengyong Pan")).is_visible()
+
+
+def test_a_reader_makes_a_collection_from_the_cards_reorders_it_and_exports_it(page):
+    sign_up(page, "kira")
+    page.goto("/day/2024-11-28/")
+    page.evaluate("window.notReloaded = true")
+    first, second = page.locator(".card").nth(0), page.locator(".card").nth(1)
+    titles = [first.locator(".title a").inner_text(), second.locator(".title a").inner_text()]
+    first.get_by_role("link", name="Add to…").click()
+    first.get_by_placeholder("New collection").fill("Morning reading")
+    first.get_by_role("button", name="Create and add").click()
+    first.get_by_role("button", name="✓ Morning reading").wait_for()
+    second.get_by_role("link", name="Add to…").click()
+    second.get_by_role("button", name="+ Morning reading").click()
+    second.get_by_role("button", name="✓ Morning reading").wait_for()
+    assert page.evaluate("window.notReloaded") is True
+
+    page.goto("/collections/")
+    page.get_by_role("link", name="Morning reading").click()
+    cards = page.locator("#collection-items .card .title a")
+    assert cards.all_inner_texts() == titles
+    page.get_by_role("button", name=re.compile("^Move .* up$")).nth(1).click()
+    page.locator("#collection-items .card").first.locator(".title a", has_text=titles[1][:30]).wait_for()
+    assert cards.all_inner_texts() == titles[::-1]
+    page.get_by_text("Edit the collection").click()
+    page.get_by_label("Public").check()
+    page.get_by_role("button", name="Save changes").click()
+    page.get_by_text("A public collection by kira").wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="BibTeX").click()
+    bib = Path(download.value.path()).read_text()
+    assert bib.count("@misc{") == 2
+    assert page.locator("link[rel=alternate][href^='/feeds/collections/']").count() == 1  # public: a feed
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -403,7 +452,8 @@ def test_axe_finds_no_accessibility_violations(browser, site, scheme):
     sign_up(page, f"axe{scheme}")
     pages = ["/", f"/papers/{MATH_PAPER}/", "/week/2024-W48/", "/month/2024-11/", "/search/?q=diffusion",
              "/submit/", "/profile/", "/authors/Jia%20yaning/", "/for-you/", "/library/", "/library/import/",
-             "/interests/", "/comments/1/report/"]
+             "/interests/", "/comments/1/report/", "/collections/", f"/papers/{MATH_PAPER}/claim/",
+             "/people/juno/", "/collections/1/"]
     found = {}
     for path in pages:
         page.goto(path)

@@ -58,7 +58,7 @@ def _reader(request: HttpRequest):
     return user or AnonymousUser()
 
 
-@api.get("/v1/collections/{int:collection_id}", response={200: CollectionDetailOut, 404: ErrorOut},
+@api.get("/v1/collections/{int:collection_id}", response={200: CollectionDetailOut, 400: ErrorOut, 404: ErrorOut},
          tags=["collections"])
 def get_collection(request: HttpRequest, collection_id: int):
     """A public collection, or one of the token's reader's own."""
@@ -109,7 +109,7 @@ def put_item(request: HttpRequest, collection_id: int, arxiv_id: str, body: Item
 
 
 @api.delete("/v1/collections/{int:collection_id}/papers/{path:arxiv_id}", auth=TokenAuth(),
-            response={200: CollectionOut, 401: ErrorOut, 404: ErrorOut}, tags=["collections", "writes"])
+            response={200: CollectionOut, 400: ErrorOut, 401: ErrorOut, 404: ErrorOut}, tags=["collections", "writes"])
 def delete_item(request: HttpRequest, collection_id: int, arxiv_id: str):
     mine = rules.owned(request.user, collection_id)
     rules.remove(mine, find_paper(arxiv_id))

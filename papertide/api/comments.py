@@ -47,7 +47,7 @@ def _out(comment: Comment) -> dict:
             "edited_at": comment.edited_at, "deleted": not shown, "url": comment.get_absolute_url()}
 
 
-@api.get("/v1/comments", response={200: CommentsOut, 404: ErrorOut}, tags=["discussion"])
+@api.get("/v1/comments", response={200: CommentsOut, 400: ErrorOut, 404: ErrorOut}, tags=["discussion"])
 def list_comments(request: HttpRequest, paper: str = Query(..., max_length=40, description="arXiv id"),
                   sort: str = Query("best", pattern="^(best|newest)$")):
     """A paper's discussion, as its page shows it."""

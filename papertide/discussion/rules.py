@@ -201,11 +201,25 @@ def report(user, comment: Comment, reason: str, detail: str = "", address: str =
     return report
 
 
+def mark_authors(paper: Paper, comments: list[Comment]) -> None:
+    """Set `by_author` on each comment whose writer is an approved claimed author of this paper (the badge)."""
+    from papertide.authors.models import Claim
+    from papertide.papers.text import author_key
+
+    writers = {c.author_id for c in comments}
+    authors = set(Claim.objects.filter(user_id__in=writers, status=Claim.Status.APPROVED,
+                                       key__in={author_key(name) for name in paper.authors})
+                  .values_list("user_id", flat=True)) if writers else set()
+    for comment in comments:
+        comment.by_author = comment.author_id in authors
+
+
 def threads(paper: Paper, sort: str = "best") -> list[Comment]:
     """The paper's top-level comments in this order ("best": most upvoted first; "newest"), each with `thread`, its
     replies oldest first. Deleted and hidden comments are left out unless replies hang on them."""
     comments = list(Comment.objects.filter(paper=paper).select_related("author").filter(
         Q(deleted_at__isnull=True, hidden=False) | Q(parent__isnull=True)))
+    mark_authors(paper, comments)
     replies: dict[int, list[Comment]] = {}
     for comment in comments:
         if comment.parent_id is not None:

@@ -47,6 +47,7 @@ def post_comment(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         return redirect(comment.get_absolute_url())
     paper.refresh_from_db(fields=["comment_count"])
     comment.thread = []
+    rules.mark_authors(paper, [comment])
     return render(request, "discussion/_posted.html", {
         "paper": paper, "comment": comment, "reply": comment.parent_id is not None,
         "parent": comment.parent})

@@ -17,9 +17,11 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from papertide.authors.rules import claimed_by
 from papertide.discussion.rules import THREADS_SHOWN, count_in, threads, writers_of
 from papertide.papers import actions, submissions
 from papertide.papers.feed_filter import FeedFilter
+from papertide.papers.text import author_key
 from papertide.papers.models import SORTS, DailyEntry, Paper, QueuedSubmission, Upvote
 from papertide.recs.actions import has_enough, signals_version
 from papertide.recs.foryou import explained, for_reader
@@ -167,8 +169,10 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     comments = threads(paper, comment_sort)
     # A long discussion shows its first threads, and the rest on asking: a page with 200 comments weighed 280 kB.
     shown = comments if request.GET.get("all") == "1" else comments[:THREADS_SHOWN]
+    claimed = claimed_by(paper.authors)
     return render_shared(request, "papertide/paper_detail.html", {
         "paper": paper, "similar": similar, "comments": shown, "comment_sort": comment_sort,
+        "authors": [(name, claimed.get(author_key(name))) for name in paper.authors],
         "more_comments": count_in(comments[len(shown):]), "threads_shown": len(shown),
     }, [paper], discussion=writers_of(shown))
 
@@ -323,4 +327,6 @@ def author_papers(request: HttpRequest, name: str) -> HttpResponse:
     """Every paper by this author (case and accents ignored), newest first."""
     result = run_search(f'author:"{name[:200]}"', limit=500)
     papers = Paper.objects.in_order(result.paper_ids)
-    return render_shared(request, "papertide/author.html", {"name": name, "papers": papers}, papers)
+    claimed = claimed_by([name]).get(author_key(name))
+    return render_shared(request, "papertide/author.html", {"name": name, "papers": papers, "claimed": claimed},
+                         papers)

@@ -25,7 +25,7 @@ def _main(context, comment, reply: bool) -> str:
         return render_to_string(MAIN, {"comment": comment, "reply": reply}, request=request)
     key = "comment:" + ":".join(str(part) for part in (
         comment.pk, comment.score, comment.edited_at and comment.edited_at.timestamp(), comment.deleted_at is None,
-        comment.hidden, reply))
+        comment.hidden, reply, getattr(comment, "by_author", False)))
     cache = caches["cards"]
     html = cache.get(key)
     if html is None:
