@@ -595,6 +595,37 @@ def digest_send(frequency: str, day: str | None, dry_run: bool, no_progress: boo
     click.echo(("Dry run, nothing sent. Would send: " if dry_run else "") + str(report))
 
 
+@cli.group()
+def notify() -> None:
+    """Notifications: the daily email, and new papers by followed authors (docs/discussion.md#notifications)."""
+
+
+@notify.command("send")
+@click.option("--date", "day", default=None, help="The day the emails count as (YYYY-MM-DD) [default: today].")
+def notify_send(day: str | None) -> None:
+    """Email each reader what they were told since their last email, of the kinds they chose: at most one email a
+    reader a day, however often this runs (the worker runs it daily)."""
+    setup_django(migrate=True)
+    from papertide.notifications.mail import send_emails
+
+    click.echo(str(send_emails(_digest_day(day))))
+
+
+@notify.command("new-papers")
+@click.option("--date", "day", default=None, help="The listed day (YYYY-MM-DD) [default: the latest].")
+def notify_new_papers(day: str | None) -> None:
+    """Tell readers about that day's papers by the authors they follow (the worker does it after each ingest).
+    Safe to re-run: nobody is told twice."""
+    setup_django(migrate=True)
+    from papertide.notifications.tell import new_papers
+    from papertide.papers.models import DailyEntry
+
+    listed = dt.date.fromisoformat(day) if day else DailyEntry.objects.latest_day()
+    if listed is None:
+        raise click.ClickException("No papers are listed yet: run `papertide ingest` first.")
+    click.echo(f"{new_papers(listed)} new notifications for {listed}.")
+
+
 @digest.command("preview")
 @click.argument("email")
 @click.option("--period", "frequency", type=click.Choice(["daily", "weekly"]), default=None,

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "papertide.discussion",
     "papertide.collections",
     "papertide.authors",
+    "papertide.notifications",
     "papertide.web",
 ]
 
@@ -233,6 +234,9 @@ DIGEST_TIMEZONE = conf.env_str("DIGEST_TIMEZONE", "America/New_York")
 DIGEST_DAYS = conf.env_list("DIGEST_DAYS", ["mon", "tue", "wed", "thu", "fri"])
 DIGEST_SCHEDULE = DailySchedule.parse(DIGEST_TIME, DIGEST_TIMEZONE, DIGEST_DAYS, setting="DIGEST")
 WEEKLY_DIGEST_SCHEDULE = DailySchedule.parse(DIGEST_TIME, DIGEST_TIMEZONE, ["mon"], setting="DIGEST")
+# Notification emails (docs/discussion.md#notifications): at most one a day per reader, every day at the digests' time.
+NOTIFICATION_EMAIL_SCHEDULE = DailySchedule.parse(DIGEST_TIME, DIGEST_TIMEZONE,
+                                                  ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], setting="DIGEST")
 DIGEST_SEND_RATE = conf.env_float("DIGEST_SEND_RATE", 0.0, minimum=0.0, maximum=10_000.0)  # messages/s; 0: no limit
 DIGEST_SEND_LEASE_SECONDS = conf.env_int("DIGEST_SEND_LEASE_SECONDS", 600, minimum=10)
 UNSUBSCRIBE_MAILTO = conf.env_str("UNSUBSCRIBE_MAILTO", DEFAULT_FROM_EMAIL.rpartition("<")[2].rstrip(">").strip())

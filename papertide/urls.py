@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("papertide.discussion.urls")),
     path("", include("papertide.collections.urls")),
     path("", include("papertide.authors.urls")),
+    path("", include("papertide.notifications.urls")),
     path("", include("papertide.web.urls")),
 ]
 

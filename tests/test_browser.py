@@ -365,9 +365,13 @@ def test_readers_discuss_a_paper_with_math_and_a_moderator_hides_a_reported_comm
     other.get_by_text("A fine paper").wait_for()
     assert other.locator(".comment-body a").get_attribute("rel") == "nofollow ugc noopener"
     spam = other.locator(".comment", has_text="really needed")
-    spam.get_by_role("button", name=re.compile("Upvote this comment")).click()
-    spam.locator('.comment-vote button[aria-pressed="true"]').wait_for()
-    spam.get_by_role("link", name="Report").click()
+    spam.get_by_role("link", name="Reply").first.click()
+    other.get_by_label("Reply to ines").fill("Yes, it is")
+    other.get_by_role("button", name="Reply", exact=True).click()
+    spam.get_by_text("Yes, it is").wait_for()
+    spam.get_by_role("button", name=re.compile("Upvote this comment")).first.click()
+    spam.locator('.comment-vote button[aria-pressed="true"]').first.wait_for()
+    spam.get_by_role("link", name="Report").first.click()
     other.get_by_label("Spam or advertising").check()
     other.get_by_role("button", name="Report").click()
     other.get_by_text("a moderator will look at this comment").wait_for()
@@ -404,6 +408,11 @@ def test_readers_discuss_a_paper_with_math_and_a_moderator_hides_a_reported_comm
     assert page.get_by_text("really needed").count() == 0 and page.get_by_text("A fine paper").is_visible()
     fine = page.locator(".comment", has_text="A fine paper")
     assert fine.locator(".comment-meta .badge").inner_text().lower() == "author"  # juno is Shengyong Pan now
+    assert page.locator(".bell").get_attribute("aria-label") == "Notifications: 1 unread"
+    page.locator(".bell").click()
+    assert page.get_by_text("juno replied to your comment on").is_visible()
+    assert page.locator(".bell").get_attribute("aria-label") == "Notifications"  # read once seen
+    page.goto(f"/papers/{MATH_PAPER}/")
     page.locator(".authors .badge").click()
     page.wait_for_url(re.compile(r"/people/juno/$"))
     assert page.get_by_role("heading", name=re.compile("Shengyong Pan")).is_visible()
@@ -453,7 +462,7 @@ def test_axe_finds_no_accessibility_violations(browser, site, scheme):
     pages = ["/", f"/papers/{MATH_PAPER}/", "/week/2024-W48/", "/month/2024-11/", "/search/?q=diffusion",
              "/submit/", "/profile/", "/authors/Jia%20yaning/", "/for-you/", "/library/", "/library/import/",
              "/interests/", "/comments/1/report/", "/collections/", f"/papers/{MATH_PAPER}/claim/",
-             "/people/juno/", "/collections/1/"]
+             "/people/juno/", "/collections/1/", "/notifications/", "/notifications/email/"]
     found = {}
     for path in pages:
         page.goto(path)

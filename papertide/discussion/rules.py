@@ -17,6 +17,7 @@ from django.utils import timezone
 from papertide import throttle
 from papertide.discussion import markup
 from papertide.discussion.models import MAX_CHARS, Ban, Comment, CommentVote, Report
+from papertide.notifications import tell
 from papertide.papers.models import Paper
 from papertide.sources.records import without_control_characters
 
@@ -122,6 +123,7 @@ def post(user, paper: Paper, body: str, *, parent: Comment | int | None = None, 
         _check_rate(user, address)
         comment = Comment.objects.create(paper=paper, author=user, parent=parent, body=body, html=markup.render(body))
         changed([paper.pk])
+        tell.comment_posted(comment)
     return comment
 
 

@@ -33,6 +33,12 @@ def daily_ingest() -> None:
         log.info("index: %s", run_index(progress=False))
     except IndexBusy as exc:
         log.info("index: %s", exc)
+    from papertide.notifications.tell import new_papers
+    from papertide.papers.models import DailyEntry
+
+    latest = DailyEntry.objects.latest_day()
+    if latest is not None:
+        log.info("notifications: %s readers told of new papers by authors they follow", new_papers(latest))
 
 
 def daily_digest() -> None:
@@ -49,11 +55,18 @@ def weekly_digest() -> None:
     send_digests("weekly", today(), progress=False)
 
 
+def notification_emails() -> None:
+    from papertide.notifications.mail import send_emails
+
+    send_emails()
+
+
 # name: (the setting holding its schedule, the job)
 JOBS: dict[str, tuple[str, Callable[[], None]]] = {
     "daily-ingest": ("INGEST_SCHEDULE", daily_ingest),
     "daily-digest": ("DIGEST_SCHEDULE", daily_digest),
     "weekly-digest": ("WEEKLY_DIGEST_SCHEDULE", weekly_digest),
+    "notification-emails": ("NOTIFICATION_EMAIL_SCHEDULE", notification_emails),
 }
 
 
