@@ -67,6 +67,25 @@ def bob(django_user_model):
 
 
 @pytest.fixture
+def as_alice(alice):
+    """A client logged in as alice, as her browser is."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def as_bob(bob):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(bob)
+    return client
+
+
+@pytest.fixture
 def smtp(settings):
     """A real SMTP server on loopback that refuses gone@example.org for good and busy@example.org for now, and
     the site's links in emails rooted at https://papers.example.org."""

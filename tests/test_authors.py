@@ -33,13 +33,6 @@ def paper(settings):
 
 
 @pytest.fixture
-def as_alice(alice):
-    client = Client()
-    client.force_login(alice)
-    return client
-
-
-@pytest.fixture
 def moderator(django_user_model):
     client = Client()
     client.force_login(django_user_model.objects.create_superuser("mod", "mod@example.org", "pw pw pw pw"))

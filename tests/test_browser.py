@@ -481,10 +481,11 @@ def test_screenshots_of_the_main_pages(browser, site, page):
     sign_up(page, "jay")
     cookies = page.context.cookies()
     for path, name in [("/day/2024-11-28/", "feed"), (f"/papers/{MATH_PAPER}/", "paper"), ("/week/2024-W48/?sort=upvotes", "week"),
-                       ("/search/?q=diffusion+models+for+video", "search"), ("/submit/", "submit")]:
+                       ("/search/?q=diffusion+models+for+video", "search"), ("/submit/", "submit"),
+                       ("/collections/1/", "collection"), ("/notifications/", "notifications")]:
         shoot(browser, site, path, name, cookies)
     shoot(browser, site, "/accounts/signup/", "signup")
-    assert len(list(SCREENSHOTS.glob("*.png"))) >= 24
+    assert len(list(SCREENSHOTS.glob("*.png"))) >= 32
 
 
 def test_the_digest_email_reads_well_in_a_browser_light_and_dark(browser, site, site_data):

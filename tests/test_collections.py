@@ -34,20 +34,6 @@ def papers():
 
 
 @pytest.fixture
-def as_alice(alice):
-    client = Client()
-    client.force_login(alice)
-    return client
-
-
-@pytest.fixture
-def as_bob(bob):
-    client = Client()
-    client.force_login(bob)
-    return client
-
-
-@pytest.fixture
 def reading_list(alice, as_alice, papers):
     """Alice's public collection of three papers, made from the papers' menus."""
     as_alice.post("/papers/2411.17770/collections/", {"shelf": "library"}, **HTMX)
@@ -195,3 +181,19 @@ def test_the_api_lists_mine_with_the_library_first_and_writes_with_a_token(alice
     assert shown["items"][0]["note"] == "grasping" and shown["items"][0]["paper"]["arxiv_id"] == "2411.17773"
     assert api.delete(f"/api/v1/collections/{made.json()['id']}/papers/2411.17773").json()["papers"] == 0
     assert Client().post("/api/v1/collections", {"name": "x"}, content_type="application/json").status_code == 401
+
+
+def test_every_write_of_collections_claims_and_notifications_needs_the_csrf_token(alice, papers, reading_list):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    for path, data in [("/collections/new/", {"name": "Forged"}),
+                       (f"/collections/{reading_list.pk}/edit/", {"name": "Forged", "public": "1"}),
+                       (f"/collections/{reading_list.pk}/delete/", {}),
+                       (f"/collections/{reading_list.pk}/follow/", {}),
+                       (f"/collections/{reading_list.pk}/papers/2411.17773/", {"action": "add"}),
+                       ("/papers/2411.17773/collections/", {"shelf": "library"}),
+                       ("/papers/2411.17770/claim/", {"name": "Ada Lovelace"}),
+                       ("/notifications/email/", {})]:
+        assert client.post(path, data).status_code == 403, path
+    reading_list.refresh_from_db()
+    assert reading_list.name == "Diffusion reading" and Collection.objects.count() == 1

@@ -47,20 +47,6 @@ def paper(papers):
     return papers["2411.17770"]
 
 
-@pytest.fixture
-def as_alice(alice):
-    client = Client()
-    client.force_login(alice)
-    return client
-
-
-@pytest.fixture
-def as_bob(bob):
-    client = Client()
-    client.force_login(bob)
-    return client
-
-
 def comment(client, text, parent=None, paper="2411.17770", **extra):
     data = {"body": text} | ({"parent": parent.pk} if parent else {})
     return client.post(f"/papers/{paper}/comments/", data, **extra)

@@ -17,16 +17,11 @@ from django.utils import timezone
 from papertide.authors.models import Claim, Profile
 from papertide.papers.models import Paper
 from papertide.papers.text import author_key
+from papertide.refusals import Refused
 
 SALT = "papertide.authors.claim"
 CONFIRM_DAYS = 3
 ORCID = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
-
-
-class Refused(Exception):
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def allowed(email: str) -> tuple[bool, str]:

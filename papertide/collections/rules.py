@@ -13,15 +13,10 @@ from django.utils import timezone
 
 from papertide.collections.models import MAX_COLLECTIONS, MAX_ITEMS, Collection, Following, Item
 from papertide.papers.models import Paper
+from papertide.refusals import Refused
 from papertide.sources.records import without_control_characters
 
 LIBRARY = "library"  # how the library is named where a collection id is expected (forms, the API)
-
-
-class Refused(Exception):
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def _text(value: str, limit: int) -> str:

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 from typing import NamedTuple
-
 from urllib.parse import urlencode
 
 from django.conf import settings

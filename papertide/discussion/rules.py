@@ -19,18 +19,11 @@ from papertide.discussion import markup
 from papertide.discussion.models import MAX_CHARS, Ban, Comment, CommentVote, Report
 from papertide.notifications import tell
 from papertide.papers.models import Paper
+from papertide.refusals import Refused
 from papertide.sources.records import without_control_characters
 
 HOUR = 3600
 THREADS_SHOWN = 50  # threads a paper page shows at first; "Show more" brings the rest (docs/benchmarks.md)
-
-
-class Refused(Exception):
-    """The reader may not do this; the message says why (and what to do), the status is the HTTP answer."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def changed(paper_ids) -> None:

@@ -21,8 +21,8 @@ from papertide.authors.rules import claimed_by
 from papertide.discussion.rules import THREADS_SHOWN, count_in, threads, writers_of
 from papertide.papers import actions, submissions
 from papertide.papers.feed_filter import FeedFilter
-from papertide.papers.text import author_key
 from papertide.papers.models import SORTS, DailyEntry, Paper, QueuedSubmission, Upvote
+from papertide.papers.text import author_key
 from papertide.recs.actions import has_enough, signals_version
 from papertide.recs.foryou import explained, for_reader
 from papertide.search.fulltext import STOP_WORDS
