@@ -165,3 +165,10 @@ def test_a_ranked_page_is_kept_for_its_reader_until_their_signals_change(fan, al
     with django_capture_on_commit_callbacks(execute=True):
         fan.post(f"/papers/{arxiv_id}/upvote/", {"action": "add"}, **HTMX)
     assert order(fan.get("/").content.decode())[0] != first[0]  # now one of hers: listed after the others
+
+
+def test_a_reader_whose_interests_are_all_muted_gets_trending_by_default(fan, alice):
+    for interest in Interest.objects.filter(user=alice):
+        fan.post(f"/interests/{interest.pk}/", {"action": "mute"})
+    page = fan.get("/").content.decode()
+    assert 'aria-current="true">Trending</a>' in page and "For you: " not in page

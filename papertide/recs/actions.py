@@ -43,16 +43,17 @@ def _count_key(user_id: int) -> str:
 
 
 def has_enough(user) -> bool:
-    """Whether "For you" has enough to go on (RECS_MIN_POSITIVES saves or upvotes). Asked by every feed page a
-    logged-in reader opens, so kept in the readers' cache until their positives change (recs/receivers.py)."""
+    """Whether "For you" has enough to go on (RECS_MIN_POSITIVES saved or upvoted papers outside muted and deleted
+    interests, as the ranking counts them). Asked by every feed page a logged-in reader opens, so kept in the readers'
+    cache until their signals change (recs/receivers.py, and a change of interest)."""
     if not user.is_authenticated:
         return False
     readers = caches["readers"]
     count = readers.get(_count_key(user.pk))
     if count is None:
-        from papertide.recs.foryou import positives_of
+        from papertide.recs.foryou import signals_of
 
-        count = len(positives_of(user))
+        count = len(signals_of(user).liked)
         readers.set(_count_key(user.pk), count, None)
     return count >= settings.RECS_MIN_POSITIVES
 
