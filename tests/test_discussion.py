@@ -123,7 +123,9 @@ def test_replies_are_one_level_deep(as_alice, as_bob, paper):
     assert shown.index("Question") < shown.index("Answer") < shown.index("Thanks")
     assert f'id="replies-{question.pk}"' in shown and f'id="replies-{answer.pk}"' not in shown
     form = as_bob.get(f"/comments/{thanks.pk}/reply/", **HTMX).content.decode()
-    assert f'name="parent" value="{question.pk}"' in form and "Reply to alice" in form
+    assert f'name="parent" value="{thanks.pk}"' in form and "Reply to alice" in form
+    comment(as_bob, "You're welcome", parent=thanks)
+    assert Comment.objects.get(body="You're welcome").parent == question
     assert comment(as_bob, "elsewhere", parent=question, paper="2411.17771").status_code == 404
 
 

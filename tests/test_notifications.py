@@ -130,3 +130,11 @@ def test_notify_new_papers_runs_from_the_cli(alice, paper):
     result = CliRunner().invoke(cli, ["notify", "new-papers", "--date", "2024-11-28"])
     assert result.exit_code == 0 and "1 new notifications for 2024-11-28." in result.output
     assert Notification.objects.get(user=alice).why == "Ada Lovelace"
+
+
+def test_a_reply_to_a_reply_tells_its_writer_and_the_threads(alice, bob, carol, paper):
+    question = discussion.post(alice, paper, "Why dark?")
+    answer = discussion.post(bob, paper, "Because", parent=question)
+    discussion.post(carol, paper, "Are you sure?", parent=answer)
+    told = {(n.user.username, n.comment.body) for n in Notification.objects.filter(kind="reply")}
+    assert told == {("alice", "Because"), ("bob", "Are you sure?"), ("alice", "Are you sure?")}

@@ -100,23 +100,25 @@ def _check_rate(user, address: str) -> None:
 
 
 def post(user, paper: Paper, body: str, *, parent: Comment | int | None = None, address: str = "") -> Comment:
-    """A new comment, or a reply to a top-level comment of the same paper (a reply to a reply joins its thread)."""
+    """A new comment, or a reply to a comment of the same paper. A reply to a reply joins its thread (the top-level
+    comment is its parent), and the writer of the reply it answers is told as well as the thread's."""
     body = _clean(body)
     _check_may_write(user)
+    answering = None
     if parent is not None:
         parent_id = parent.pk if isinstance(parent, Comment) else parent
         parent = Comment.objects.filter(pk=parent_id, paper=paper).first()
         if parent is None:
             raise Refused("That comment is not in this paper's discussion (it may have been deleted)", 404)
         if parent.parent_id is not None:
-            parent = parent.parent
+            answering, parent = parent, parent.parent
         if not parent.shown and not parent.replies.exists():
             raise Refused("That comment was deleted; start a new one instead", 404)
     with transaction.atomic():
         _check_rate(user, address)
         comment = Comment.objects.create(paper=paper, author=user, parent=parent, body=body, html=markup.render(body))
         changed([paper.pk])
-        tell.comment_posted(comment)
+        tell.comment_posted(comment, answering)
     return comment
 
 

@@ -55,8 +55,8 @@ def post_comment(request: HttpRequest, arxiv_id: str) -> HttpResponse:
 
 @login_required
 def reply_form(request: HttpRequest, comment_id: int) -> HttpResponse:
-    comment = get_object_or_404(Comment.objects.select_related("paper", "author", "parent__author"), pk=comment_id)
-    return _form(request, comment.paper, comment.parent or comment)
+    comment = get_object_or_404(Comment.objects.select_related("paper", "author"), pk=comment_id)
+    return _form(request, comment.paper, comment)  # rules.post puts a reply to a reply in its thread
 
 
 def more_comments(request: HttpRequest, arxiv_id: str) -> HttpResponse:

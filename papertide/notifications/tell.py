@@ -35,7 +35,8 @@ def _make(notifications: list[Notification]) -> None:
         forget_counts(n.user_id for n in notifications)
 
 
-def comment_posted(comment) -> None:
+def comment_posted(comment, answering=None) -> None:
+    """`answering`: the reply this comment answers, when it answers a reply rather than the thread's top."""
     from papertide.authors.models import Claim
     from papertide.papers.text import author_key
     from papertide.recs.models import Save
@@ -51,6 +52,7 @@ def comment_posted(comment) -> None:
                                          actor_id=comment.author_id))
 
     if comment.parent_id is not None:
+        tell([answering.author_id] if answering is not None else [], Kind.REPLY)
         tell([comment.parent.author_id], Kind.REPLY)
     keys = {author_key(name) for name in comment.paper.authors}
     tell(Claim.objects.filter(key__in=keys, status=Claim.Status.APPROVED).values_list("user_id", flat=True),
