@@ -75,7 +75,7 @@ def standing(user) -> Standing:
 
 
 def _check_may_write(user) -> None:
-    """Banned readers may not write; everyone else within their hourly limit, per account and per address."""
+    """Banned and deactivated accounts may not write (comments, edits, reports); the hourly limits are `_check_rate`."""
     if Ban.objects.filter(user=user).exists():
         raise Refused("Your account may no longer comment or report here: a moderator banned it", 403)
     if not user.is_active:
@@ -85,11 +85,11 @@ def _check_may_write(user) -> None:
 def _check_rate(user, address: str) -> None:
     """Counted inside the transaction that adds the comment (SQLite serializes writers), so racing posts cannot
     pass the account's limit; the address's counter is shared through the cache (papertide/throttle.py)."""
-    allowed = standing(user).per_hour
+    now = standing(user)
     since = timezone.now() - dt.timedelta(seconds=HOUR)
     posted = Comment.objects.filter(author=user, created_at__gte=since).count()
-    if posted >= allowed:
-        kind = "new accounts" if allowed == settings.COMMENT_NEW_LIMIT else "each account"
+    if posted >= now.per_hour:
+        kind = "new accounts" if now.new else "each account"
         raise Refused(f"You have posted {posted} comments in the last hour, which is as many as {kind} may. "
                       "Please wait a while before posting again", 429)
     if settings.COMMENT_ADDRESS_LIMIT:
