@@ -133,3 +133,31 @@ def test_papers_stored_before_are_sanitized_by_the_migration(demo):
     import_module("papertide.papers.migrations.0005_sanitize_stored_papers").sanitize(apps, None)
     paper.refresh_from_db()
     assert (paper.categories, paper.primary_category, paper.code_url, paper.title) == (["cs.AI"], "cs.AI", "", "AB")
+
+
+BIG = "9" * 30  # past SQLite's 64-bit integers
+
+
+@pytest.mark.parametrize("path", [
+    f"/comments/{BIG}/reply/", f"/comments/{BIG}/report/", f"/comments/{BIG}/edit/",
+    f"/collections/{BIG}/", f"/collections/{BIG}-x/", f"/collections/{BIG}.bib", f"/feeds/collections/{BIG}.rss",
+    f"/api/v1/collections/{BIG}", "/people/%3Cscript%3E/", "/claims/garbage/confirm/",
+    f"/papers/2411.17770/comments/more/?from={BIG}&sort=%00", "/api/v1/comments?paper=%00&sort=best",
+    f"/notifications/unsubscribe/{BIG}/", "/papers/2411.17770/?comments=%00&all=%00",
+])
+def test_the_community_pages_refuse_absurd_addresses_without_a_server_error(client, alice, path):
+    """Huge ids, control characters and forged tokens on the routes of issue #15, logged in and not."""
+    assert client.get(path).status_code < 500, path
+    client.force_login(alice)
+    assert client.get(path).status_code < 500, path
+
+
+@pytest.mark.parametrize("path", [f"/comments/{BIG}/vote/", f"/comments/{BIG}/delete/", f"/collections/{BIG}/follow/",
+                                  f"/collections/{BIG}/papers/2411.17770/", "/papers/2411.17770/collections/",
+                                  "/papers/2411.17770/comments/"])
+def test_the_community_writes_refuse_absurd_ids_without_a_server_error(client, alice, path):
+    upsert_papers([PaperRecord(arxiv_id="2411.17770", source="huggingface", title="Dark matter",
+                               listed_on=dt.date(2024, 11, 28))])
+    client.force_login(alice)
+    response = client.post(path, {"shelf": BIG, "action": "add", "parent": BIG, "body": "hello"})
+    assert response.status_code in (302, 404), (path, response.status_code)
