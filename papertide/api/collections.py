@@ -9,7 +9,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from ninja import Field, Schema, Status
 
-from papertide.accounts.models import ApiToken
 from papertide.api.native import ErrorOut, PaperOut, TokenAuth, api, find_paper
 from papertide.collections import rules
 from papertide.collections.models import Collection
@@ -52,10 +51,9 @@ def _summary(collection: Collection, count: int) -> dict:
 
 
 def _reader(request: HttpRequest):
-    """The token's reader when a valid token is sent; anyone else reads public collections only."""
-    header = request.headers.get("Authorization", "")
-    user = ApiToken.objects.user_for(header[7:].strip()) if header.lower().startswith("bearer ") else None
-    return user or AnonymousUser()
+    """The token's reader when a valid token is sent (the token is optional here); anyone else reads public
+    collections only."""
+    return TokenAuth()(request) or AnonymousUser()
 
 
 @api.get("/v1/collections/{int:collection_id}", response={200: CollectionDetailOut, 400: ErrorOut, 404: ErrorOut},

@@ -6,6 +6,7 @@ that address, which proves they read it. One reader per name once approved."""
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core import signing
@@ -110,11 +111,16 @@ def reject(claims, moderator) -> int:
         status=Claim.Status.REJECTED, decided_at=timezone.now(), decided_by=moderator)
 
 
-def claimed_by(names) -> dict[str, str]:
-    """Approved claims among these author names: folded name -> the claiming reader's user name."""
+class Claimant(NamedTuple):
+    user_id: int
+    username: str
+
+
+def claimed_by(names) -> dict[str, Claimant]:
+    """Approved claims among these author names: folded name (author_key) -> the reader who claimed it."""
     keys = {author_key(name) for name in names}
-    return dict(Claim.objects.filter(key__in=keys, status=Claim.Status.APPROVED)
-                .values_list("key", "user__username"))
+    return {key: Claimant(user_id, username) for key, user_id, username in Claim.objects.filter(
+        key__in=keys, status=Claim.Status.APPROVED).values_list("key", "user_id", "user__username")}
 
 
 def papers_of(user) -> list[Paper]:

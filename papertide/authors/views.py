@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from papertide.authors import rules
 from papertide.authors.models import Claim, Profile
 from papertide.papers.models import Paper
+from papertide.papers.text import author_key
 from papertide.sources.records import web_url
 
 MAX_LINKS = 5
@@ -36,8 +37,6 @@ def claim(request: HttpRequest, arxiv_id: str) -> HttpResponse:
                                           "carry the author badge once it is approved.")
             return redirect(paper)
     mine = {c.key: c for c in Claim.objects.filter(user=request.user)}
-    from papertide.papers.text import author_key
-
     authors = [(name, mine.get(author_key(name))) for name in paper.authors]
     return render(request, "authors/claim.html", {"paper": paper, "authors": authors, "error": error},
                   status=status)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -25,7 +26,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
     return render(request, "collections/index.html", {
         "library_count": Save.objects.filter(user=request.user).count(),
-        "mine": Collection.objects.filter(owner=request.user).prefetch_related("items"),
+        "mine": Collection.objects.filter(owner=request.user).annotate(papers=Count("items")),
         "followed": Collection.objects.filter(followers__user=request.user, public=True).select_related("owner"),
     })
 

@@ -110,8 +110,6 @@ class Candidates:
         return self._collected.get(subscriber.user_id, [])
 
     def _load_collected(self) -> dict[int, list[tuple[Paper, str]]]:
-        import datetime as dt
-
         from django.utils import timezone
 
         from papertide.collections.models import Following, Item

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from papertide.discussion.models import Ban, Comment, CommentVote, Report
-from papertide.discussion.rules import changed, recount_votes
+from papertide.discussion.rules import changed, recount_votes, remove
 
 
 def _resolve(comments, outcome: str, moderator) -> None:
@@ -68,7 +68,6 @@ def purge(user) -> Purged:
     stay, under "[deleted]"), their upvotes of comments and papers, and the papers they submitted to the daily list;
     then recount what those changed (comment counts, vote scores, upvote counts, trending), ban the account and
     deactivate it."""
-    from papertide.discussion.rules import remove
     from papertide.papers.models import DailyEntry, QueuedSubmission, Upvote
     from papertide.papers.signals import recount_upvotes
     from papertide.recs.receivers import quietly

@@ -7,17 +7,14 @@
 from __future__ import annotations
 
 from typing import NamedTuple
-from urllib.parse import urlencode
 
-from django.conf import settings
-from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest
-from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
 from django.utils.html import escape
 
 from papertide.discussion.models import CommentVote
+from papertide.web.context_processors import login_here
 
 FORM_MARKER = "<!--papertide:comment-form:{}-->"
 OWN_MARKER = "<!--papertide:own:{}-->"
@@ -40,7 +37,7 @@ def make_theirs(request: HttpRequest, body: str, comments: dict[int, int]) -> st
             form = _kept("discussion/_comment_form.html", arxiv_id, {
                 "paper": {"arxiv_id": arxiv_id}, "parent": None, "body": "", "error": ""})
         else:
-            url = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': request.get_full_path() + '#discussion'}, safe='/')}"
+            url = login_here(request.get_full_path() + "#discussion")
             form = f'<p class="comment-form muted"><a href="{escape(url)}">Log in</a> to join the discussion.</p>'
         body = body[:start] + form + body[end:]
     if not request.user.is_authenticated or not comments:
@@ -61,14 +58,10 @@ def make_theirs(request: HttpRequest, body: str, comments: dict[int, int]) -> st
 def _kept(template: str, key, context: dict) -> str:
     """A piece rendered once per process (the CSRF token left as the placeholder the page's overlay fills): rendering
     it for every request cost more than serving the rest of the kept page."""
-    from papertide.web.page_cache import CSRF_PLACEHOLDER
+    from papertide.web.page_cache import CSRF_PLACEHOLDER, kept
 
-    cache_key = f"overlay:{template}:{key}"
-    html = caches["cards"].get(cache_key)
-    if html is None:
-        html = render_to_string(template, {**context, "csrf_token": CSRF_PLACEHOLDER})
-        caches["cards"].set(cache_key, html, 3600)
-    return html
+    return kept(f"overlay:{template}:{key}",
+                lambda: render_to_string(template, {**context, "csrf_token": CSRF_PLACEHOLDER}))
 
 
 def _voted_among(user_id: int, comment_ids: list[int]) -> list[Voted]:

@@ -6,7 +6,6 @@ Every change keeps the paper's `comment_count` and `discussed_at` right in the s
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -50,28 +49,15 @@ def _clean(body: str) -> str:
     return body
 
 
-@dataclass
-class Standing:
-    """How often a reader may comment: banned (never), new (COMMENT_NEW_LIMIT an hour) or trusted (COMMENT_LIMIT)."""
-
-    banned: bool
-    new: bool
-
-    @property
-    def per_hour(self) -> int:
-        return 0 if self.banned else settings.COMMENT_NEW_LIMIT if self.new else settings.COMMENT_LIMIT
-
-
-def standing(user) -> Standing:
-    """A new account is younger than COMMENT_NEW_ACCOUNT_HOURS, or its comments have fewer than
-    COMMENT_TRUSTED_UPVOTES upvotes in all."""
-    if Ban.objects.filter(user=user).exists():
-        return Standing(banned=True, new=True)
-    young = timezone.now() - user.date_joined < dt.timedelta(hours=settings.COMMENT_NEW_ACCOUNT_HOURS)
-    upvotes = 0
-    if not young and settings.COMMENT_TRUSTED_UPVOTES:
-        upvotes = Comment.objects.filter(author=user).aggregate(n=Sum("score"))["n"] or 0
-    return Standing(banned=False, new=young or upvotes < settings.COMMENT_TRUSTED_UPVOTES)
+def is_new(user) -> bool:
+    """A new account (COMMENT_NEW_LIMIT comments an hour, not COMMENT_LIMIT) is younger than
+    COMMENT_NEW_ACCOUNT_HOURS, or its comments have fewer than COMMENT_TRUSTED_UPVOTES upvotes in all."""
+    if timezone.now() - user.date_joined < dt.timedelta(hours=settings.COMMENT_NEW_ACCOUNT_HOURS):
+        return True
+    if not settings.COMMENT_TRUSTED_UPVOTES:
+        return False
+    upvotes = Comment.objects.filter(author=user).aggregate(n=Sum("score"))["n"] or 0
+    return upvotes < settings.COMMENT_TRUSTED_UPVOTES
 
 
 def _check_may_write(user) -> None:
@@ -85,11 +71,11 @@ def _check_may_write(user) -> None:
 def _check_rate(user, address: str) -> None:
     """Counted inside the transaction that adds the comment (SQLite serializes writers), so racing posts cannot
     pass the account's limit; the address's counter is shared through the cache (papertide/throttle.py)."""
-    now = standing(user)
+    new = is_new(user)
     since = timezone.now() - dt.timedelta(seconds=HOUR)
     posted = Comment.objects.filter(author=user, created_at__gte=since).count()
-    if posted >= now.per_hour:
-        kind = "new accounts" if now.new else "each account"
+    if posted >= (settings.COMMENT_NEW_LIMIT if new else settings.COMMENT_LIMIT):
+        kind = "new accounts" if new else "each account"
         raise Refused(f"You have posted {posted} comments in the last hour, which is as many as {kind} may. "
                       "Please wait a while before posting again", 429)
     if settings.COMMENT_ADDRESS_LIMIT:
@@ -200,13 +186,9 @@ def report(user, comment: Comment, reason: str, detail: str = "", address: str =
 
 def mark_authors(paper: Paper, comments: list[Comment]) -> None:
     """Set `by_author` on each comment whose writer is an approved claimed author of this paper (the badge)."""
-    from papertide.authors.models import Claim
-    from papertide.papers.text import author_key
+    from papertide.authors.rules import claimed_by
 
-    writers = {c.author_id for c in comments}
-    authors = set(Claim.objects.filter(user_id__in=writers, status=Claim.Status.APPROVED,
-                                       key__in={author_key(name) for name in paper.authors})
-                  .values_list("user_id", flat=True)) if writers else set()
+    authors = {claimant.user_id for claimant in claimed_by(paper.authors).values()} if comments else set()
     for comment in comments:
         comment.by_author = comment.author_id in authors
 

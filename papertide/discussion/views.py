@@ -7,17 +7,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST
 
 from papertide.discussion import rules
 from papertide.discussion.models import Comment, Report
-from papertide.discussion.overlay import make_theirs
 from papertide.papers.models import Paper
 from papertide.throttle import client_address
-from papertide.web.page_cache import CSRF_PLACEHOLDER
+from papertide.web.page_cache import Overlay, apply_overlay
 from papertide.web.views import button_pressed, is_htmx
 
 
@@ -66,8 +64,7 @@ def more_comments(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     start = int(start) if start.isdigit() else rules.THREADS_SHOWN
     rest = rules.threads(paper, "newest" if request.GET.get("sort") == "newest" else "best")[start:]
     html = render_to_string("discussion/_more.html", {"comments": rest, "shared": True}, request=request)
-    return HttpResponse(make_theirs(request, html, rules.writers_of(rest)).replace(CSRF_PLACEHOLDER,
-                                                                                   get_token(request)))
+    return HttpResponse(apply_overlay(request, html, Overlay(discussion=rules.writers_of(rest))))
 
 
 def _mine(request: HttpRequest, comment_id: int) -> Comment:

@@ -37,8 +37,7 @@ def _make(notifications: list[Notification]) -> None:
 
 def comment_posted(comment, answering=None) -> None:
     """`answering`: the reply this comment answers, when it answers a reply rather than the thread's top."""
-    from papertide.authors.models import Claim
-    from papertide.papers.text import author_key
+    from papertide.authors.rules import claimed_by
     from papertide.recs.models import Save
 
     told = {comment.author_id}
@@ -54,9 +53,7 @@ def comment_posted(comment, answering=None) -> None:
     if comment.parent_id is not None:
         tell([answering.author_id] if answering is not None else [], Kind.REPLY)
         tell([comment.parent.author_id], Kind.REPLY)
-    keys = {author_key(name) for name in comment.paper.authors}
-    tell(Claim.objects.filter(key__in=keys, status=Claim.Status.APPROVED).values_list("user_id", flat=True),
-         Kind.AUTHORED)
+    tell([claimant.user_id for claimant in claimed_by(comment.paper.authors).values()], Kind.AUTHORED)
     tell(Save.objects.filter(paper_id=comment.paper_id).values_list("user_id", flat=True), Kind.SAVED)
     _make(made)
 

@@ -8,11 +8,16 @@ from django.utils.functional import SimpleLazyObject
 from papertide.web.page_cache import CSRF_PLACEHOLDER
 
 
+def login_here(path: str) -> str:
+    """The log-in page, coming back to `path` afterwards."""
+    return f"{reverse('login')}?next={quote(path)}"
+
+
 def site(request: HttpRequest) -> dict[str, str]:
     context = {
         "site_name": settings.SITE_NAME,
-        # The log-in page, coming back here afterwards: every upvote button of an anonymous page links to it.
-        "login_here": f"{reverse('login')}?next={quote(request.get_full_path())}",
+        # Every upvote button of an anonymous page links to it.
+        "login_here": login_here(request.get_full_path()),
     }
     if request.user.is_authenticated:  # read only where a template asks (the header's bell, per request)
         from papertide.notifications.tell import unread

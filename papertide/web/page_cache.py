@@ -135,6 +135,19 @@ def apply_overlay(request: HttpRequest, body: str, overlay: Overlay) -> str:
     return body.replace(CSRF_PLACEHOLDER, get_token(request))
 
 
+KEPT_SECONDS = 3600
+
+
+def kept(key: str, make: Callable[[], str]) -> str:
+    """HTML made once per process and reused for every reader (cards, comments, pressed buttons, header links): the
+    "cards" cache is in memory, since a page asks for dozens. The key must hold everything the HTML shows."""
+    html = caches["cards"].get(key)
+    if html is None:
+        html = make()
+        caches["cards"].set(key, html, KEPT_SECONDS)
+    return html
+
+
 def account_links(request: HttpRequest) -> str:
     """The header's account links. A logged-in reader's are rendered once per name and unread count (per process):
     rendering them through the template and its context processors cost a third of a kept page's time."""
@@ -143,12 +156,8 @@ def account_links(request: HttpRequest) -> str:
         return render_to_string("papertide/_account.html", request=request)
     from papertide.notifications.tell import unread
 
-    key = f"account:{user.pk}:{unread(user)}:{user.get_username()}"
-    html = caches["cards"].get(key)
-    if html is None:
-        html = render_to_string("papertide/_account.html", request=request)
-        caches["cards"].set(key, html, 3600)
-    return html
+    return kept(f"account:{user.pk}:{unread(user)}:{user.get_username()}",
+                lambda: render_to_string("papertide/_account.html", request=request))
 
 
 class Marked(NamedTuple):
@@ -183,13 +192,10 @@ def press(request: HttpRequest, body: str, items: list[NamedTuple], template: st
     per item and count (per process), and reused for every reader."""
     here = escape(request.get_full_path())
     for item in items:
-        key = f"pressed:{template}:" + ":".join(str(part) for part in item)
-        pressed = caches["cards"].get(key)
-        if pressed is None:
-            pressed = render_to_string(template, {
-                name: item, mine: {item.pk}, "csrf_token": CSRF_PLACEHOLDER,
-                "next_path": NEXT_PLACEHOLDER}).strip()
-            caches["cards"].set(key, pressed, 3600)
+        pressed = kept(f"pressed:{template}:" + ":".join(str(part) for part in item),
+                       lambda item=item: render_to_string(template, {
+                           name: item, mine: {item.pk}, "csrf_token": CSRF_PLACEHOLDER,
+                           "next_path": NEXT_PLACEHOLDER}).strip())
         pressed = pressed.replace(NEXT_PLACEHOLDER, here)
         opening = start_tag.format(item.pk)
         start = body.find(opening)

@@ -172,7 +172,7 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     claimed = claimed_by(paper.authors)
     return render_shared(request, "papertide/paper_detail.html", {
         "paper": paper, "similar": similar, "comments": shown, "comment_sort": comment_sort,
-        "authors": [(name, claimed.get(author_key(name))) for name in paper.authors],
+        "authors": [(name, getattr(claimed.get(author_key(name)), "username", None)) for name in paper.authors],
         "more_comments": count_in(comments[len(shown):]), "threads_shown": len(shown),
     }, [paper], discussion=writers_of(shown))
 
@@ -327,6 +327,6 @@ def author_papers(request: HttpRequest, name: str) -> HttpResponse:
     """Every paper by this author (case and accents ignored), newest first."""
     result = run_search(f'author:"{name[:200]}"', limit=500)
     papers = Paper.objects.in_order(result.paper_ids)
-    claimed = claimed_by([name]).get(author_key(name))
-    return render_shared(request, "papertide/author.html", {"name": name, "papers": papers, "claimed": claimed},
-                         papers)
+    claimant = claimed_by([name]).get(author_key(name))
+    return render_shared(request, "papertide/author.html", {
+        "name": name, "papers": papers, "claimed": claimant and claimant.username}, papers)

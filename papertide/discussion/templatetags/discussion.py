@@ -6,17 +6,15 @@ comment shows, so an edit, a vote or a moderator's action makes a new key, never
 from __future__ import annotations
 
 from django import template
-from django.core.cache import caches
 from django.template.loader import get_template, render_to_string
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from papertide.web.page_cache import CSRF_PLACEHOLDER, NEXT_PLACEHOLDER
+from papertide.web.page_cache import CSRF_PLACEHOLDER, NEXT_PLACEHOLDER, kept
 
 register = template.Library()
 
 MAIN = "discussion/_comment_main.html"
-CACHE_SECONDS = 3600
 
 
 def _main(context, comment, reply: bool) -> str:
@@ -26,18 +24,16 @@ def _main(context, comment, reply: bool) -> str:
     key = "comment:" + ":".join(str(part) for part in (
         comment.pk, comment.score, comment.edited_at and comment.edited_at.timestamp(), comment.deleted_at is None,
         comment.hidden, reply, getattr(comment, "by_author", False)))
-    cache = caches["cards"]
-    html = cache.get(key)
-    if html is None:
-        html = get_template(MAIN).render({"comment": comment, "reply": reply, "shared": True, "my_votes": (),
-                                          "csrf_token": CSRF_PLACEHOLDER, "next_path": NEXT_PLACEHOLDER})
-        cache.set(key, html, CACHE_SECONDS)
+    html = kept(key, lambda: get_template(MAIN).render({
+        "comment": comment, "reply": reply, "shared": True, "my_votes": (), "csrf_token": CSRF_PLACEHOLDER,
+        "next_path": NEXT_PLACEHOLDER}))
     here = escape(request.get_full_path()) if request is not None else ""
     return html.replace(NEXT_PLACEHOLDER, here)
 
 
 def thread_html(context, comment, reply: bool = False) -> str:
-    parts = [f'<li class="comment{" reply" if reply else ""}" id="comment-{comment.pk}">', _main(context, comment, reply)]
+    parts = [f'<li class="comment{" reply" if reply else ""}" id="comment-{comment.pk}">',
+             _main(context, comment, reply)]
     if not reply:
         parts.append(f'<ol class="replies" id="replies-{comment.pk}">')
         parts += [thread_html(context, answer, True) for answer in getattr(comment, "thread", ())]

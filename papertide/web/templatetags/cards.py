@@ -7,17 +7,15 @@ everything the card shows, so a new upvote or an edit makes a new key, never a s
 from __future__ import annotations
 
 from django import template
-from django.core.cache import caches
 from django.template.loader import get_template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from papertide.web.page_cache import CSRF_PLACEHOLDER, NEXT_PLACEHOLDER
+from papertide.web.page_cache import CSRF_PLACEHOLDER, NEXT_PLACEHOLDER, kept
 
 register = template.Library()
 
 CARD = "papertide/_paper_card.html"
-CACHE_SECONDS = 3600
 REASON_MARKER = "<!--papertide:reason-->"
 
 
@@ -31,14 +29,10 @@ def paper_card(context, paper, entry=None, show_why=False, reason=""):
         entry and entry.pk, entry and entry.featured, entry and entry.day, show_why,
         getattr(entry, "recent_upvote_count", None),
     ))
-    cache = caches["cards"]
-    html = cache.get(key)
-    if html is None:
-        html = get_template(CARD).render({
-            "paper": paper, "entry": entry, "show_why": show_why, "my_upvotes": (), "my_saves": (),
-            "csrf_token": CSRF_PLACEHOLDER, "next_path": NEXT_PLACEHOLDER,
-        })
-        cache.set(key, html, CACHE_SECONDS)
+    html = kept(key, lambda: get_template(CARD).render({
+        "paper": paper, "entry": entry, "show_why": show_why, "my_upvotes": (), "my_saves": (),
+        "csrf_token": CSRF_PLACEHOLDER, "next_path": NEXT_PLACEHOLDER,
+    }))
     request = context.get("request")
     here = escape(request.get_full_path()) if request is not None else ""
     # On a shared page the token is itself the placeholder, filled per reader by the page's overlay.
