@@ -392,6 +392,27 @@ def bench_embedding(papers: int) -> None:
                f"= {float(stage) / float(raw):.0%} of raw.")
 
 
+@bench.command("keyphrases")
+@click.option("--dataset", "datasets", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON lines of {title, abstract, keyphrases}, gzip'd [default: the Inspec and SemEval-2017 samples "
+                   "in tests/fixtures/keyphrases].")
+@click.option("--limit", type=click.IntRange(0), default=0, help="Only the first N documents of each (0: all).")
+def bench_keyphrases(datasets: tuple[Path, ...], limit: int) -> None:
+    """Keyphrase F1@5 against people's keyphrases: papertide's extractor beside YAKE and tf-idf."""
+    from papertide.bench import machine_summary
+    from papertide.bench.keyphrases import FIXTURES, run
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    click.echo(f"Machine: {machine_summary()}")
+    for dataset in datasets or sorted(FIXTURES.glob("*.jsonl.gz")):
+        results = run(dataset, limit)
+        click.echo(f"\n{dataset.name}\n| system | F1@5 | P@5 | R@5 | ms/document | first document |\n|---|---|---|---|---|---|")
+        for system, score in results.items():
+            example = ", ".join(score.examples[0]) if score.examples else ""
+            click.echo(f"| {system} | {score.f1:.3f} | {score.precision:.3f} | {score.recall:.3f} | "
+                       f"{score.seconds * 1000:.1f} | {example} |")
+
+
 @bench.command("startup")
 @click.option("--runs", type=click.IntRange(1, 20), default=3, show_default=True)
 def bench_startup(runs: int) -> None:
@@ -535,6 +556,36 @@ def ingest_ids_command(arxiv_ids: tuple[str, ...]) -> None:
     click.echo(f"{run.created} new, {run.updated} updated, {run.unchanged} unchanged papers.")
     if missing:
         raise SourceError(f"arXiv does not know {', '.join(missing)}")
+
+
+@ingest.command("github-stars")
+@click.option("--limit", type=click.IntRange(1), help="Repositories to ask about [default: PAPERTIDE_GITHUB_STARS_PER_RUN].")
+def ingest_github_stars(limit: int | None) -> None:
+    """Stars and last push of the GitHub repositories papers link to (the worker runs it when PAPERTIDE_GITHUB_STARS
+    or PAPERTIDE_GITHUB_TOKEN is set; running it by hand is asking for it)."""
+    setup_django(migrate=True)
+    from papertide.ingest.stars import refresh_stars
+
+    run = refresh_stars(limit)
+    click.echo(f"{run.get_status_display()}: {run.message}")
+
+
+@ingest.command("summaries")
+@click.option("--limit", type=click.IntRange(1), help="Papers to summarize [default: PAPERTIDE_LLM_PAPERS_PER_RUN].")
+def ingest_summaries(limit: int | None) -> None:
+    """Two-sentence AI summaries of the newest papers by the model at PAPERTIDE_LLM_URL."""
+    setup_django(migrate=True)
+    from django.conf import settings
+
+    if not settings.LLM_URL:
+        raise click.UsageError("set PAPERTIDE_LLM_URL (an OpenAI-compatible endpoint, e.g. http://localhost:11434/v1) "
+                               "and PAPERTIDE_LLM_MODEL first; see docs/topics.md#ai-summaries")
+    from papertide.ingest.summaries import write_summaries
+
+    run = write_summaries(limit)
+    click.echo(f"{run.get_status_display()}: {run.message}")
+    if run.status == run.Status.FAILED:
+        raise SystemExit(1)
 
 
 @ingest.command("status")

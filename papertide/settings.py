@@ -4,7 +4,7 @@ and documented in docs/settings.md."""
 from pathlib import Path
 
 from papertide import conf
-from papertide.ingest.schedule import DailySchedule
+from papertide.ingest.schedule import DailySchedule, HourlySchedule
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = conf.ensure_data_dir()
@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "papertide.collections",
     "papertide.authors",
     "papertide.notifications",
+    "papertide.topics",
     "papertide.web",
 ]
 
@@ -228,6 +229,30 @@ INGEST_TIMEZONE = conf.env_str("INGEST_TIMEZONE", "America/New_York")
 INGEST_DAYS = conf.env_list("INGEST_DAYS", ["mon", "tue", "wed", "thu", "fri"])
 INGEST_SCHEDULE = DailySchedule.parse(INGEST_TIME, INGEST_TIMEZONE, INGEST_DAYS)
 
+# GitHub stars (papertide/ingest/stars.py, docs/topics.md#github-stars): off unless the operator turns them on, since
+# they call a service outside the site.
+GITHUB_TOKEN = conf.env_str("GITHUB_TOKEN", "")
+GITHUB_STARS = conf.env_bool("GITHUB_STARS", bool(GITHUB_TOKEN))
+GITHUB_API_URL = conf.env_str("GITHUB_API_URL", "https://api.github.com")
+# Without a token GitHub allows 60 requests an hour; with one, 5,000.
+GITHUB_STARS_PER_RUN = conf.env_int("GITHUB_STARS_PER_RUN", 4000 if GITHUB_TOKEN else 50, minimum=1)
+GITHUB_STARS_REFRESH_HOURS = conf.env_int("GITHUB_STARS_REFRESH_HOURS", 24, minimum=1)
+GITHUB_STARS_SCHEDULE = HourlySchedule(conf.env_int("GITHUB_STARS_EVERY_HOURS", 1, minimum=1, maximum=24))
+
+# AI summaries (papertide/ingest/summaries.py, docs/topics.md#ai-summaries): only when an endpoint is configured.
+LLM_URL = conf.env_str("LLM_URL", "")  # an OpenAI-compatible base URL, e.g. http://localhost:11434/v1 (Ollama)
+LLM_MODEL = conf.env_str("LLM_MODEL", "")
+LLM_API_KEY = conf.env_str("LLM_API_KEY", "")
+LLM_TIMEOUT = conf.env_float("LLM_TIMEOUT", 120.0, minimum=1.0, maximum=3600.0)
+LLM_REQUESTS_PER_MINUTE = conf.env_float("LLM_REQUESTS_PER_MINUTE", 30.0, minimum=0.1, maximum=100_000.0)
+LLM_PAPERS_PER_RUN = conf.env_int("LLM_PAPERS_PER_RUN", 500, minimum=1)
+LLM_PRICE_INPUT = conf.env_float("LLM_PRICE_INPUT", 0.0, minimum=0.0, maximum=10_000.0)  # per million tokens
+LLM_PRICE_OUTPUT = conf.env_float("LLM_PRICE_OUTPUT", 0.0, minimum=0.0, maximum=10_000.0)
+LLM_SCHEDULE = HourlySchedule(1)
+if LLM_URL and not LLM_MODEL:
+    raise conf.ConfigError("PAPERTIDE_LLM_URL is set but PAPERTIDE_LLM_MODEL is not: name the model to ask "
+                           "(e.g. llama3.2 for Ollama)")
+
 # Digests (docs/digests.md)
 DIGEST_TIME = conf.env_str("DIGEST_TIME", "07:00")
 DIGEST_TIMEZONE = conf.env_str("DIGEST_TIMEZONE", "America/New_York")
@@ -243,6 +268,8 @@ UNSUBSCRIBE_MAILTO = conf.env_str("UNSUBSCRIBE_MAILTO", DEFAULT_FROM_EMAIL.rpart
 
 # Search (docs/search.md)
 EMBEDDING_MODEL = conf.env_str("EMBEDDING_MODEL", "all-MiniLM-L6-v2")
+KEYPHRASES = conf.env_bool("KEYPHRASES", True)  # topics/stage.py: part of the index stage
+TOPIC_MAP = conf.env_bool("TOPIC_MAP", True)  # topics/projection.py: part of the index stage
 SEARCH_INDEX_DIR = DATA_DIR / "index"
 SEARCH_EXACT_THRESHOLD = conf.env_int("SEARCH_EXACT_THRESHOLD", 20_000, minimum=0)
 SIMILAR_PAPERS = conf.env_int("SIMILAR_PAPERS", 6, minimum=0, maximum=50)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("papertide.collections.urls")),
     path("", include("papertide.authors.urls")),
     path("", include("papertide.notifications.urls")),
+    path("", include("papertide.topics.urls")),
     path("", include("papertide.web.urls")),
 ]
 

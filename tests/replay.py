@@ -22,21 +22,35 @@ class Answer:
     cut: bool = False  # send half the body, then close: a connection dropped mid-answer
 
 
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
 class ReplayServer:
     """Routes map a path to a list of answers, given out in turn; the last one repeats."""
 
     def __init__(self, routes: dict[str, list[Answer]]) -> None:
         self.routes = {path: list(answers) for path, answers in routes.items()}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.received: list[Received] = []  # every request whole: method, path, headers, body
         self._lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                self.do_GET()
+
             def do_GET(self) -> None:  # noqa: N802 (the name http.server expects)
                 url = urllib.parse.urlsplit(self.path)
                 query = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 with server._lock:
                     server.requests.append((url.path, query))
+                    server.received.append(Received(self.command, url.path, dict(self.headers.items()), body))
                     answers = server.routes.get(url.path)
                     answer = (answers.pop(0) if len(answers) > 1 else answers[0]) if answers else None
                 if answer is None:

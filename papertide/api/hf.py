@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from papertide import days
 from papertide.api.errors import ApiError, api_view
+from papertide.ingest.models import AiSummary
 from papertide.papers.feed_filter import MAX_API_CHARS, FeedFilter
 from papertide.papers.models import DailyEntry, Paper
 from papertide.search.query import MAX_QUERY_CHARS
@@ -56,7 +57,20 @@ def paper_json(paper: Paper) -> dict:
         data["githubStars"] = paper.github_stars
     if paper.project_url:
         data["projectPage"] = paper.project_url
+    summary = getattr(paper, "ai_summary_loaded", None)
+    if summary is not None and summary.summary:
+        # As Hugging Face names them; written by the operator's language model (ingest/summaries.py).
+        data["ai_summary"] = summary.summary
+        data["ai_keywords"] = summary.keywords
     return data
+
+
+def with_summaries(papers: list[Paper]) -> list[Paper]:
+    """Each paper's AI summary (or None) as `ai_summary_loaded`, with one query for them all."""
+    found = AiSummary.objects.exclude(summary="").in_bulk([p.pk for p in papers])
+    for paper in papers:
+        paper.ai_summary_loaded = found.get(paper.pk)
+    return papers
 
 
 def item_json(paper: Paper, entry: DailyEntry | None) -> dict:
@@ -156,7 +170,8 @@ def _entries(request: HttpRequest) -> QuerySet[DailyEntry]:
 def daily_papers(request: HttpRequest) -> JsonResponse:
     limit = _int(request, "limit", settings.PAPERS_PER_PAGE, 1, MAX_DAILY_LIMIT)
     page = _int(request, "p", 0, 0, 100_000)
-    entries = _entries(request)[page * limit:(page + 1) * limit]
+    entries = list(_entries(request)[page * limit:(page + 1) * limit])
+    with_summaries([e.paper for e in entries])
     return JsonResponse([item_json(e.paper, e) for e in entries], safe=False)
 
 
@@ -166,7 +181,7 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> JsonResponse:
     paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
     if paper is None:
         raise ApiError(f"no paper {arxiv_id} on this site", status=404)
-    return JsonResponse(paper_json(paper))
+    return JsonResponse(paper_json(with_summaries([paper])[0]))
 
 
 @require_GET
@@ -178,6 +193,7 @@ def paper_search(request: HttpRequest) -> JsonResponse:
     limit = _int(request, "limit", 50, 1, MAX_SEARCH_LIMIT)
     ids = run_search(query, limit=limit).paper_ids
     papers = Paper.objects.select_related("daily_entry__submitted_by").in_bulk(ids)
+    with_summaries(list(papers.values()))
     items = []
     for paper_id in ids:
         paper = papers.get(paper_id)

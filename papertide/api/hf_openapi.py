@@ -33,6 +33,9 @@ SCHEMAS = {
             "githubRepo": {"type": "string"},
             "githubStars": {"type": "integer"},
             "projectPage": {"type": "string"},
+            "ai_summary": {"type": "string", "description": "Two sentences written by the operator's language model "
+                                                           "(only where PAPERTIDE_LLM_URL is set)"},
+            "ai_keywords": {"type": "array", "items": {"type": "string"}},
         },
     },
     "HfSubmitter": {

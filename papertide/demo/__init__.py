@@ -1,9 +1,11 @@
 """The bundled demo day: one real day of arXiv announcements (2024-11-28, all archives), and the
-embeddings of its papers by the bundled model, so a first run needs no model time."""
+embeddings and keyphrases of its papers by the bundled model, so a first run needs no model time.
+`python -m papertide.demo` writes the keyphrases file again (after a change to topics/keyphrases.py)."""
 
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
 
 DEMO_FEED_PATH = Path(__file__).with_name("arxiv-rss-2024-11-28.xml.gz")
 DEMO_VECTORS_PATH = Path(__file__).with_name("arxiv-rss-2024-11-28.vectors.npz")
+DEMO_KEYPHRASES_PATH = Path(__file__).with_name("arxiv-rss-2024-11-28.keyphrases.json.gz")
 
 
 def demo_feed() -> AnnouncementFeed:
@@ -28,6 +31,7 @@ def load_demo_day() -> UpsertResult:
 
     result = upsert_papers(demo_feed().records)
     load_demo_embeddings()
+    load_demo_keyphrases()
     return result
 
 
@@ -57,3 +61,37 @@ def load_demo_embeddings() -> int:
     ]
     PaperEmbedding.objects.bulk_create(rows, batch_size=500)
     return len(rows)
+
+
+def load_demo_keyphrases() -> int:
+    """Store the shipped keyphrases of demo papers that have none yet. Each is stamped with the hash of the text
+    it was found in, as the index stage does, so a paper whose text has changed gets new ones."""
+    from django.conf import settings
+
+    from papertide.papers.models import Paper
+
+    shipped = json.loads(gzip.decompress(DEMO_KEYPHRASES_PATH.read_bytes()))
+    if settings.EMBEDDING_MODEL != shipped["model"]:
+        return 0
+    papers = Paper.objects.filter(arxiv_id__in=shipped["papers"], keyphrases_hash="", embedding__isnull=False)
+    stored = 0
+    for paper_id, arxiv_id, text_hash in papers.values_list("id", "arxiv_id", "embedding__text_hash"):
+        phrases, shipped_hash = shipped["papers"][arxiv_id]
+        if shipped_hash == text_hash:
+            stored += Paper.objects.filter(pk=paper_id).update(keyphrases=phrases, keyphrases_hash=text_hash)
+    return stored
+
+
+def write_demo_keyphrases() -> int:
+    """Write the keyphrases file from a data directory where the demo day was loaded and indexed."""
+    from django.conf import settings
+
+    from papertide.papers.models import Paper
+
+    arxiv_ids = {record.arxiv_id for record in demo_feed().records}
+    rows = Paper.objects.filter(arxiv_id__in=arxiv_ids).exclude(keyphrases_hash="").order_by("arxiv_id")
+    papers = {arxiv_id: [phrases, text_hash] for arxiv_id, phrases, text_hash
+              in rows.values_list("arxiv_id", "keyphrases", "keyphrases_hash")}
+    body = json.dumps({"model": settings.EMBEDDING_MODEL, "papers": papers}, ensure_ascii=False, sort_keys=True)
+    DEMO_KEYPHRASES_PATH.write_bytes(gzip.compress(body.encode(), mtime=0))
+    return len(papers)

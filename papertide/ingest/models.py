@@ -56,3 +56,48 @@ class ScheduledJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (next {self.next_due_at:%Y-%m-%d %H:%M} UTC)"
+
+
+class CodeRepository(models.Model):
+    """A GitHub repository papers link to, as the stars job last saw it (ingest/stars.py)."""
+
+    class Status(models.TextChoices):
+        OK = "ok", "Found"
+        GONE = "gone", "Gone (404/410/451)"
+
+    name = models.CharField(max_length=150, unique=True, help_text="owner/name as papers link to it, lower-cased")
+    current_name = models.CharField(max_length=150, blank=True, help_text="Where GitHub says it is now (renamed, moved)")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OK)
+    stars = models.PositiveIntegerField(null=True, blank=True)
+    pushed_at = models.DateTimeField(null=True, blank=True)
+    etag = models.CharField(max_length=200, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name_plural = "code repositories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AiSummary(models.Model):
+    """A two-sentence summary of a paper written by the operator's language model (ingest/summaries.py), or the
+    failures to get one: `text_hash` is the hash of the title and abstract it was asked about."""
+
+    paper = models.OneToOneField("papers.Paper", on_delete=models.CASCADE, primary_key=True, related_name="ai_summary")
+    summary = models.TextField(blank=True)
+    keywords = models.JSONField(default=list, blank=True)
+    model = models.CharField(max_length=200, blank=True)
+    text_hash = models.CharField(max_length=16)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    failures = models.PositiveSmallIntegerField(default=0, help_text="Answers that could not be used, for this text")
+    error = models.TextField(blank=True)
+    written_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "AI summary"
+        verbose_name_plural = "AI summaries"
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} ({self.model})"

@@ -46,3 +46,17 @@ class DailySchedule:
     def describe(self) -> str:
         days = " ".join(WEEKDAYS[d] for d in sorted(self.weekdays))
         return f"{self.at:%H:%M} {self.zone.key} on {days}"
+
+
+@dataclass(frozen=True)
+class HourlySchedule:
+    """Every `hours` hours, on the hour (UTC)."""
+
+    hours: int = 1
+
+    def next_after(self, moment: dt.datetime) -> dt.datetime:
+        start = moment.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+        return start + dt.timedelta(hours=self.hours - start.hour % self.hours)
+
+    def describe(self) -> str:
+        return "every hour" if self.hours == 1 else f"every {self.hours} hours"

@@ -61,12 +61,29 @@ def notification_emails() -> None:
     send_emails()
 
 
-# name: (the setting holding its schedule, the job)
-JOBS: dict[str, tuple[str, Callable[[], None]]] = {
-    "daily-ingest": ("INGEST_SCHEDULE", daily_ingest),
-    "daily-digest": ("DIGEST_SCHEDULE", daily_digest),
-    "weekly-digest": ("WEEKLY_DIGEST_SCHEDULE", weekly_digest),
-    "notification-emails": ("NOTIFICATION_EMAIL_SCHEDULE", notification_emails),
+def github_stars() -> None:
+    from papertide.ingest.stars import refresh_stars
+
+    run = refresh_stars()
+    log.info("github stars: %s (%s)", run.get_status_display(), run.message)
+
+
+def ai_summaries() -> None:
+    from papertide.ingest.summaries import write_summaries
+
+    run = write_summaries()
+    log.info("AI summaries: %s (%s)", run.get_status_display(), run.message)
+
+
+# name: (the setting holding its schedule, the job, the setting that turns it on or None: always)
+JOBS: dict[str, tuple[str, Callable[[], None], str | None]] = {
+    "daily-ingest": ("INGEST_SCHEDULE", daily_ingest, None),
+    "daily-digest": ("DIGEST_SCHEDULE", daily_digest, None),
+    "weekly-digest": ("WEEKLY_DIGEST_SCHEDULE", weekly_digest, None),
+    "notification-emails": ("NOTIFICATION_EMAIL_SCHEDULE", notification_emails, None),
+    # These two call services outside the site, so they run only where the operator configured them.
+    "github-stars": ("GITHUB_STARS_SCHEDULE", github_stars, "GITHUB_STARS"),
+    "ai-summaries": ("LLM_SCHEDULE", ai_summaries, "LLM_URL"),
 }
 
 
@@ -74,7 +91,9 @@ def run_due_jobs(now: dt.datetime | None = None) -> list[str]:
     """Run every job that is due; return the names of those that ran."""
     now = now or timezone.now()
     ran = []
-    for name, (schedule_setting, job) in JOBS.items():
+    for name, (schedule_setting, job, switch) in JOBS.items():
+        if switch is not None and not getattr(settings, switch):
+            continue
         schedule = getattr(settings, schedule_setting)
         row, _ = ScheduledJob.objects.get_or_create(name=name, defaults={"next_due_at": schedule.next_after(now)})
         if row.next_due_at > now:

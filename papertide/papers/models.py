@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import models
@@ -82,6 +83,11 @@ class Paper(models.Model):
     comment_count = models.PositiveIntegerField(default=0, editable=False, help_text="Comments on this site")
     discussed_at = models.DateTimeField(null=True, blank=True, editable=False)
     github_stars = models.PositiveIntegerField(null=True, blank=True)
+    github_pushed_at = models.DateTimeField("last push to the code repository", null=True, blank=True)
+    # Written by the index stage (topics/stage.py) from the title and abstract; `keyphrases_hash` is the hash of
+    # the text they were found in, so a paper whose text changes gets new ones.
+    keyphrases = models.JSONField(default=list, blank=True, editable=False)
+    keyphrases_hash = models.CharField(max_length=16, blank=True, editable=False)
     # Set whenever text the search index reads changes; the index stage clears it.
     index_pending = models.BooleanField(default=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -126,6 +132,12 @@ class Paper(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("paper", kwargs={"arxiv_id": self.arxiv_id})
+
+    @property
+    def keyphrase_links(self) -> list[tuple[str, str]]:
+        """Each keyphrase and the search for it, as a phrase."""
+        search = reverse("search")
+        return [(phrase, search + "?" + urlencode({"q": '"' + phrase + '"'})) for phrase in self.keyphrases]
 
     @property
     def abstract_preview(self) -> str:

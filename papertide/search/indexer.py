@@ -1,4 +1,4 @@
-"""The index stage: papers marked `index_pending` -> full-text index, embeddings, vector index.
+"""The index stage: papers marked `index_pending` -> full-text index, embeddings, vector index, keyphrases, map.
 
 Resumable: the full-text pass replaces documents by id; embeddings are committed a chunk at a time and
 a paper's flag is cleared only if the paper did not change while it was being embedded. A kill at any
@@ -27,6 +27,8 @@ from papertide.search.embedder import document_text, get_embedder
 from papertide.search.fulltext import IndexedPaper
 from papertide.search.models import PaperEmbedding
 from papertide.search.service import get_backend
+from papertide.topics import projection as topic_map
+from papertide.topics import stage as keyphrase_stage
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +46,15 @@ class IndexReport:
     embedded: int = 0
     reused: int = 0
     vectors: int = 0
+    keyphrases: int = 0
+    mapped: int = 0
     seconds: float = 0.0
 
     def __str__(self) -> str:
         return (
             f"{self.full_text} papers written to the full-text index, {self.embedded} embedded "
             f"({self.reused} unchanged embeddings reused), {self.vectors} vectors in the vector index, "
-            f"{self.seconds:.1f} s"
+            f"keyphrases found for {self.keyphrases}, {self.mapped} placed on the map, {self.seconds:.1f} s"
         )
 
 
@@ -138,6 +142,11 @@ def run_index(*, rebuild: bool = False, chunk_size: int = 256, progress: bool = 
             report.vectors = write_vector_index(model, None if rebuild else changed)
         else:
             report.vectors = backend.vectors.size()
+        # Last: keyphrases only decorate pages, while search waits for the stages above.
+        if settings.KEYPHRASES:
+            report.keyphrases = keyphrase_stage.run(model, chunk=min(keyphrase_stage.CHUNK, chunk_size), progress=progress)
+        if settings.TOPIC_MAP:
+            report.mapped = topic_map.update(rebuild=rebuild)
     report.seconds = time.monotonic() - started
     return report
 

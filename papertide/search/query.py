@@ -14,7 +14,7 @@ from papertide.sources.records import ARXIV_ID
 
 MAX_QUERY_CHARS = 2_000  # longer input (a pasted paper) is cut; 256 model tokens are used anyway
 MAX_WORDS = 64  # bounds full-text work for pasted abstracts
-_FILTER = re.compile(r'(?<!\S)(author|cat|from|to):(?:"([^"]*)"|(\S+))', re.I)
+_FILTER = re.compile(r'(?<!\S)(author|cat|from|to|has):(?:"([^"]*)"|(\S+))', re.I)
 _WORD = re.compile(r"\w+", re.U)
 _ARXIV_URL = re.compile(r"^(?:https?://)?(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/", re.I)
 
@@ -28,6 +28,7 @@ class ParsedQuery:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     arxiv_id: str = ""  # set when the whole query is an arXiv id or abs/pdf URL
+    has_code: bool = False  # `has:code`: only papers with a code repository
 
     @property
     def has_filters(self) -> bool:
@@ -61,6 +62,8 @@ def parse_query(raw: str) -> ParsedQuery:
             query.authors.append(author_key(value))
         elif name == "cat" and value:
             query.categories.append(value.lower())
+        elif name == "has" and value.lower() == "code":
+            query.has_code = True
         elif name in ("from", "to") and (day := _date(value)):
             if name == "from":
                 query.date_from = day

@@ -15,6 +15,7 @@ from functools import cache
 import numpy as np
 from django.conf import settings
 
+from papertide.papers.models import Paper
 from papertide.search.embedder import EmbedderUnavailable, get_embedder
 from papertide.search.fulltext import FullTextIndex
 from papertide.search.query import ParsedQuery, parse_query
@@ -113,7 +114,11 @@ class SearchBackend:
         else:
             ranking = [paper_id for paper_id, _ in text_hits]
             result.mode = "full text"
-        result.paper_ids = (pinned + [paper_id for paper_id in ranking if paper_id not in pinned])[:limit]
+        ranked = pinned + [paper_id for paper_id in ranking if paper_id not in pinned]
+        if query.has_code:
+            with_code = set(Paper.objects.filter(pk__in=ranked).exclude(code_url="").values_list("pk", flat=True))
+            ranked = [paper_id for paper_id in ranked if paper_id in with_code]
+        result.paper_ids = ranked[:limit]
         return result
 
     def _vector_hits(self, query: ParsedQuery, depth: int) -> tuple[Hits, str]:

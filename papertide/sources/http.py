@@ -59,14 +59,21 @@ class Fetcher:
         raise SourceError(f"{url} kept answering 503 after {self.max_retries} retries")
 
     def _read_by(self, response, deadline: float) -> bytes:
-        chunks = []
-        while chunk := response.read1(65536):
-            chunks.append(chunk)
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the answer took over {self.timeout:.0f} s")
-        if getattr(response, "length", None):  # the connection closed before the length it announced
-            raise ConnectionError(f"the answer stopped {response.length} bytes short")
-        return b"".join(chunks)
+        return read_body(response, self.timeout, deadline)
+
+
+def read_body(response, timeout: float, deadline: float | None = None) -> bytes:
+    """The whole body within `timeout` seconds (by `deadline`, when the request began earlier); a body cut short
+    is an error, not an answer."""
+    deadline = deadline if deadline is not None else time.monotonic() + timeout
+    chunks = []
+    while chunk := response.read1(65536):
+        chunks.append(chunk)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the answer took over {timeout:.0f} s")
+    if getattr(response, "length", None):  # the connection closed before the length it announced
+        raise ConnectionError(f"the answer stopped {response.length} bytes short")
+    return b"".join(chunks)
 
 
 def _retry_after(value: str | None, default: float) -> float:

@@ -28,6 +28,7 @@ from papertide.recs.foryou import explained, for_reader
 from papertide.search.fulltext import STOP_WORDS
 from papertide.search.service import search as run_search
 from papertide.search.service import similar_papers
+from papertide.topics.daily import Topic, topics_of
 from papertide.web.chips import filter_chips
 from papertide.web.forms import SubmitForm
 from papertide.web.page_cache import render_shared, shared_page
@@ -89,6 +90,9 @@ def feed(request: HttpRequest, period: Period | dt.date | None) -> HttpResponse:
         if not total:
             raise Http404(f"No papers were listed {period.in_words}.")
         listed = chosen.filter.apply(everything, paper="paper__") if chosen.filter else everything
+    topics, topic = _topics(request, period, listed)
+    if topic is not None:
+        listed = listed.filter(paper_id__in=topic.paper_ids)
     foryou_notice = ""
     if sort == "foryou" and has_enough(request.user):
         page = _for_you_page(request, listed)
@@ -99,9 +103,13 @@ def feed(request: HttpRequest, period: Period | dt.date | None) -> HttpResponse:
                          settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
     DailyEntry.count_recent_upvotes(page.object_list)
     keep = chosen.link_params
+    in_topic = {**keep, "topic": topic.slug if topic else None}
     context = {"period": period, "page": page, "sort": sort, "sorts": FEED_SORTS, "chosen": chosen, "total": total,
                "same_view": query_string(sort=None if sort == "trending" else sort, **keep),
-               "keep": query_string(**keep)[1:], "foryou_notice": foryou_notice}
+               "keep": query_string(**in_topic)[1:], "foryou_notice": foryou_notice, "topic": topic,
+               "topics": [(t, query_string(sort=None if sort == "trending" else sort, **{**keep, "topic": t.slug}))
+                          for t in topics],
+               "all_topics": query_string(sort=None if sort == "trending" else sort, **keep) or "?"}
     if period is not None:
         before, after = entries.day_before(period.first), entries.day_after(period.last)
         shown_day = period.first if period.kind == "day" else everything.latest_day()
@@ -118,6 +126,16 @@ def feed(request: HttpRequest, period: Period | dt.date | None) -> HttpResponse:
             "chips": filter_chips(everything, f"{period.kind}:{period.slug}", chosen.filter, sort),
         }
     return render_shared(request, "papertide/feed.html", context, [e.paper for e in page], page.object_list)
+
+
+def _topics(request: HttpRequest, period: Period | None, listed) -> tuple[list[Topic], Topic | None]:
+    """The topics of the papers the reader's filter lists, and the one `?topic=` chose (None when it names a topic
+    these papers no longer have: the whole list is shown)."""
+    if period is None:
+        return [], None
+    topics = topics_of(list(listed.values_list("paper_id", flat=True)))
+    wanted = request.GET.get("topic")
+    return topics, next((t for t in topics if t.slug == wanted), None) if wanted else None
 
 
 def _for_you_page(request: HttpRequest, listed):
@@ -163,7 +181,7 @@ def _discussed_at(request: HttpRequest) -> str:
 
 @shared_page(vary=_discussed_at)
 def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
-    paper = get_object_or_404(Paper.objects.select_related("daily_entry"), arxiv_id=arxiv_id)
+    paper = get_object_or_404(Paper.objects.select_related("daily_entry", "ai_summary"), arxiv_id=arxiv_id)
     similar = Paper.objects.in_order(similar_papers(paper.pk, limit=settings.SIMILAR_PAPERS))
     comment_sort = "newest" if request.GET.get("comments") == "newest" else "best"
     comments = threads(paper, comment_sort)
@@ -274,7 +292,7 @@ def submission(request: HttpRequest, job_id: int) -> HttpResponse:
 
 SEARCH_SORTS = {"relevance": "Relevance", "newest": "Newest", "upvotes": "Most upvoted"}
 # The filter form's fields, and the query syntax each writes (search/query.py reads it back).
-SEARCH_FILTERS = {"author": 'author:"{}"', "cat": "cat:{}", "from": "from:{}", "to": "to:{}"}
+SEARCH_FILTERS = {"author": 'author:"{}"', "cat": "cat:{}", "from": "from:{}", "to": "to:{}", "code": "has:code"}
 
 
 def _with_filters(params) -> str:

@@ -25,7 +25,7 @@ def paper_card(context, paper, entry=None, show_why=False, reason=""):
     put into the kept HTML, not rendered with it."""
     key = "card:" + ":".join(str(part) for part in (
         paper.pk, paper.modified_at.timestamp(), paper.upvote_count, paper.external_upvotes, paper.github_stars,
-        paper.comment_count,
+        paper.comment_count, paper.keyphrases_hash, paper.github_pushed_at,
         entry and entry.pk, entry and entry.featured, entry and entry.day, show_why,
         getattr(entry, "recent_upvote_count", None),
     ))

@@ -1,0 +1,12 @@
+"""`python -m papertide.demo`: load and index the demo day in PAPERTIDE_DATA_DIR, then write its keyphrases file."""
+
+from papertide.cli import setup_django
+
+setup_django(migrate=True)
+
+from papertide.demo import load_demo_day, write_demo_keyphrases  # noqa: E402
+from papertide.search.indexer import run_index  # noqa: E402
+
+load_demo_day()
+run_index()
+print(f"{write_demo_keyphrases()} papers' keyphrases written")
