@@ -413,6 +413,32 @@ def bench_keyphrases(datasets: tuple[Path, ...], limit: int) -> None:
                        f"{score.seconds * 1000:.1f} | {example} |")
 
 
+@bench.command("map")
+@click.option("--papers", type=click.IntRange(1000), default=100_000, show_default=True)
+@click.option("--days", type=click.IntRange(1), default=100, show_default=True)
+@click.option("--runs", type=click.IntRange(1, 20), default=3, show_default=True, help="Browser loads of the map.")
+@click.option("--work", type=click.Path(file_okay=False, path_type=Path),
+              help="Data directory of the generated site, kept for the next run [default: DATA_DIR/bench-pages-N].")
+def bench_map(papers: int, days: int, runs: int, work: Path | None) -> None:
+    """The topic map at scale: layout time, data size and load time, frame time in a browser (Chromium)."""
+    from papertide.bench import machine_summary
+    from papertide.bench.topic_map import run_map_benchmark
+
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        raise click.UsageError("the map benchmark drives Debian's Chromium: apt-get install chromium")
+    work = (work or Path(os.environ.get("PAPERTIDE_DATA_DIR", "papertide-data")) / f"bench-pages-{papers}").resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    click.echo(f"Machine: {machine_summary()}")
+    f = run_map_benchmark(work, papers, days, runs, chromium)
+    click.echo(f"{f['papers']:,} papers: layout fitted and everything placed in {f['fit_s']} s ({f['regions']} regions); "
+               f"{f['placed']:,} new papers placed in {f['place_s']} s")
+    click.echo(f"/map/points.bin: {f['bytes'] / 1e6:.2f} MB, {f['data_first_ms']} ms first, {f['data_again_ms']} ms again")
+    click.echo(f"Browser, from navigation to the map drawn: {', '.join(str(v) for v in f['load_ms'])} ms")
+    click.echo(f"Frames while zooming and panning ({f['frames']}): p50 {f['frame_p50_ms']} ms, p95 {f['frame_p95_ms']} ms, "
+               f"max {f['frame_max_ms']} ms")
+
+
 @bench.command("startup")
 @click.option("--runs", type=click.IntRange(1, 20), default=3, show_default=True)
 def bench_startup(runs: int) -> None:

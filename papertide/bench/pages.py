@@ -91,7 +91,83 @@ def build_site(papers: int, days: int, seed: int = 11) -> None:
         rows.append(PaperEmbedding(paper_id=paper.pk, model=model, vector=vector.astype(np.float32).tobytes(),
                                    text_hash=text_hash(paper.title, paper.abstract)))
     PaperEmbedding.objects.bulk_create(rows, batch_size=5_000)
+    borrow_keyphrases()
     print(run_index(progress=True))
+
+
+def borrow_keyphrases() -> int:
+    """Give each generated paper the shipped keyphrases of the demo paper it was made from (same title, half its
+    abstract), stamped as found in its own text: finding them anew would take hours at 100,000 papers, and pages
+    should weigh what they weigh with keyphrases."""
+    import gzip
+
+    from django.db import transaction
+
+    from papertide.demo import DEMO_KEYPHRASES_PATH, demo_feed
+    from papertide.papers.models import Paper
+    from papertide.search.models import PaperEmbedding
+
+    shipped = json.loads(gzip.decompress(DEMO_KEYPHRASES_PATH.read_bytes()))["papers"]
+    by_title = {r.title: shipped[r.arxiv_id][0] for r in demo_feed().records if r.arxiv_id in shipped}
+    hashes = dict(PaperEmbedding.objects.values_list("paper_id", "text_hash"))
+    papers = list(Paper.objects.filter(keyphrases_hash="").only("id", "title"))
+    for paper in papers:
+        paper.keyphrases, paper.keyphrases_hash = by_title.get(paper.title, []), hashes.get(paper.pk, "")
+    with transaction.atomic():
+        Paper.objects.bulk_update(papers, ["keyphrases", "keyphrases_hash"], batch_size=2_000)
+    return len(papers)
+
+
+def bench_env(work: Path, page_cache: bool = True) -> dict[str, str]:
+    """The bench site's settings: no rate limits and no query-vector cache (the benchmark measures the work, not
+    the protections)."""
+    return {**os.environ, "PAPERTIDE_DATA_DIR": str(work), "PAPERTIDE_LOG_LEVEL": "WARNING",
+            "PAPERTIDE_PAGE_CACHE_SECONDS": os.environ.get("PAPERTIDE_PAGE_CACHE_SECONDS", "30") if page_cache else "0",
+            "PAPERTIDE_API_RATE_LIMIT": "0", "PAPERTIDE_SEARCH_RATE_LIMIT": "0", "PAPERTIDE_SEARCH_QUERY_CACHE": "0"}
+
+
+def ensure_site(work: Path, papers: int, days: int, env: dict[str, str]) -> None:
+    """Build the generated site in `work` unless it is there from an earlier run."""
+    if not (work / "papertide.sqlite3").exists() or not (work / "index").exists():
+        subprocess.run([sys.executable, "-c", "from papertide.cli import setup_django; setup_django(migrate=True); "
+                        f"from papertide.bench.pages import build_site; build_site({papers}, {days})"],
+                       env=env, check=True)
+
+
+class Served:
+    """`papertide serve` on a free loopback port for the `with` block, answering `/` before it starts."""
+
+    def __init__(self, work: Path, env: dict[str, str], workers: int = 2, threads: int = 4,
+                 source: Path | None = None) -> None:
+        self.work, self.env, self.workers, self.threads, self.source = work, env, workers, threads, source
+
+    def __enter__(self) -> Served:
+        from papertide.bench.startup import free_port
+
+        self.port = free_port()
+        self.log = open(self.work / "serve.log", "w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "papertide", "serve", "--no-demo", "--port", str(self.port),
+             "--workers", str(self.workers), "--threads", str(self.threads)],
+            env=self.env, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.source)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                connection.request("GET", "/")
+                if connection.getresponse().status == 200:
+                    return self
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                self.__exit__()
+                raise TimeoutError(f"papertide serve did not answer; see {self.work / 'serve.log'}")
+            time.sleep(0.2)
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.log.close()
 
 
 @dataclass
@@ -295,15 +371,8 @@ def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, second
     the clients ask for, if not the page mixes of `scenarios`; `comments`: instead, the pages of DISCUSSED_PAPERS
     papers with this many comments each (`add_discussions`). The server has no rate limits and no query-vector
     cache: the benchmark measures the work, not the protections."""
-    from papertide.bench.startup import free_port
-
-    env = {**os.environ, "PAPERTIDE_DATA_DIR": str(work), "PAPERTIDE_LOG_LEVEL": "WARNING",
-           "PAPERTIDE_PAGE_CACHE_SECONDS": os.environ.get("PAPERTIDE_PAGE_CACHE_SECONDS", "30") if page_cache else "0",
-           "PAPERTIDE_API_RATE_LIMIT": "0", "PAPERTIDE_SEARCH_RATE_LIMIT": "0", "PAPERTIDE_SEARCH_QUERY_CACHE": "0"}
-    if not (work / "papertide.sqlite3").exists() or not (work / "index").exists():
-        subprocess.run([sys.executable, "-c", "from papertide.cli import setup_django; setup_django(migrate=True); "
-                        f"from papertide.bench.pages import build_site; build_site({papers}, {days})"],
-                       env=env, check=True)
+    env = bench_env(work, page_cache)
+    ensure_site(work, papers, days, env)
     session_keys = []
     if "logged-in" in readers:
         made = subprocess.run([sys.executable, "-c", "from papertide.cli import setup_django; setup_django(migrate=True); "
@@ -316,28 +385,7 @@ def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, second
                               env=env, check=True, capture_output=True, text=True)
         mixes = {f"paper pages with {comments} comments ({DISCUSSED_PAPERS} papers, both sorts)": {"discussed paper": [
             f"/papers/{arxiv_id}/{sort}" for arxiv_id in made.stdout.split() for sort in ("", "?comments=newest")]}}
-    port = free_port()
-    log = open(work / "serve.log", "w")
-    server = subprocess.Popen([sys.executable, "-m", "papertide", "serve", "--no-demo", "--port", str(port),
-                               "--workers", str(workers), "--threads", str(threads)], env=env, stdout=log, stderr=subprocess.STDOUT,
-                              cwd=server_source)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                connection.request("GET", "/")
-                if connection.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"papertide serve did not answer; see {work / 'serve.log'}")
-            time.sleep(0.2)
-        return {(name, reader): run_load(port, paths, clients, seconds, warmup=3,
+    with Served(work, env, workers, threads, server_source) as served:
+        return {(name, reader): run_load(served.port, paths, clients, seconds, warmup=3,
                                          cookies=reader_cookies(reader, session_keys))
                 for name, paths in (mixes or scenarios(work)).items() for reader in readers}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()

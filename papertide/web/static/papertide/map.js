@@ -198,6 +198,16 @@
     event.preventDefault();
   });
   window.addEventListener("resize", resize);
+  // Where a paper's dot is on the page, and its flags: for tests and the benchmark, which drive the map by mouse.
+  stats.point = function (paperId) {
+    for (var i = 0; i < n; i++) {
+      if (ids[i] !== paperId) continue;
+      var box = canvas.getBoundingClientRect();
+      return { x: box.left + X[i] * size * view.scale + view.ox, y: box.top + Y[i] * size * view.scale + view.oy,
+               today: !!(flags[i] & TODAY), mine: !!(flags[i] & MINE) };
+    }
+    return null;
+  };
 
   fetch(canvas.dataset.points).then(function (response) {
     if (!response.ok) throw new Error("the map answered " + response.status);
