@@ -34,6 +34,7 @@ newest = np.sort(found.ids)[-1000:]
 keep = ~np.isin(found.ids, newest)
 for name, array in (("map-ids.npy", found.ids[keep]), ("map-xy.npy", found.xy[keep]), ("map-topic.npy", found.topic[keep])):
     projection._save(name, array)
+(projection.directory() / "map.json").write_text(json.dumps(found.info | {"count": int(keep.sum())}))
 started = time.perf_counter()
 placed = projection.update()
 place = time.perf_counter() - started
@@ -50,7 +51,7 @@ def _percentile(values: list[float], q: float) -> float:
 def run_map_benchmark(work: Path, papers: int, days: int, runs: int, chromium: Path) -> dict:
     env = bench_env(work)
     ensure_site(work, papers, days, env)
-    layout = subprocess.run([sys.executable, "-c", LAYOUT], env=env, check=True, capture_output=True, text=True)
+    layout = subprocess.run([sys.executable, "-c", LAYOUT], env=env, check=True, stdout=subprocess.PIPE, text=True)
     figures = json.loads(layout.stdout.strip().splitlines()[-1])
     from playwright.sync_api import sync_playwright
 

@@ -57,8 +57,13 @@ def read() -> MapFiles | None:
         return None
     info = json.loads(manifest.read_text())
     folder = directory()
-    return MapFiles(np.load(folder / "map-ids.npy"), np.load(folder / "map-xy.npy"), np.load(folder / "map-topic.npy"),
-                    info)
+    found = MapFiles(np.load(folder / "map-ids.npy"), np.load(folder / "map-xy.npy"), np.load(folder / "map-topic.npy"),
+                     info)
+    if not len(found.ids) == len(found.xy) == len(found.topic) == info.get("count"):
+        # An update killed between two files: no map until the next index run draws it again.
+        log.warning("map: the files disagree (an update was interrupted); it is drawn again at the next index run")
+        return None
+    return found
 
 
 def _save(name: str, array: np.ndarray) -> None:
@@ -93,7 +98,7 @@ def update(*, rebuild: bool = False) -> int:
         keep = np.isin(old.ids, ids)
         known_ids, known_xy = old.ids[keep], old.xy[keep]
         new_ids = np.setdiff1d(ids, known_ids)
-        base_ids = base_ids[np.isin(base_ids, ids)]
+        base_ids = base_ids[np.isin(base_ids, known_ids)]
         base_rows = np.searchsorted(ids, base_ids)
         base_xy = known_xy[np.searchsorted(known_ids, base_ids)]
         new_xy = _place(np.asarray(vectors.matrix[np.searchsorted(ids, new_ids)]), np.asarray(vectors.matrix[base_rows]),
@@ -106,7 +111,7 @@ def update(*, rebuild: bool = False) -> int:
     _save("map-xy.npy", xy.astype(np.float32))
     _save("map-topic.npy", topic.astype(np.uint8))
     _save("map-base.npy", base_ids.astype(np.int64))
-    fitted_on = len(base_ids) if old is None else old.info["fitted_on"]
+    fitted_on = len(ids) if old is None else old.info["fitted_on"]  # the site's size then, not the sample's
     info = {"model": vectors.model_name(), "count": int(len(ids)), "fitted_on": int(fitted_on),
             "version": f"{len(ids)}-{int(time.time() * 1000)}", "regions": regions}
     tmp = directory() / "map.json.tmp"
