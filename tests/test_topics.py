@@ -20,6 +20,24 @@ from tests.test_index import count
 LATEST = "2024-11-28"
 
 
+def test_the_shipped_demo_keyphrases_follow_the_current_rules():
+    """After a change to topics/keyphrases.py, `python -m papertide.demo` writes the demo's file again."""
+    import gzip
+    import json
+
+    from papertide.demo import DEMO_KEYPHRASES_PATH, demo_feed
+
+    shipped = json.loads(gzip.decompress(DEMO_KEYPHRASES_PATH.read_bytes()))["papers"]
+    records = {record.arxiv_id: record for record in demo_feed().records}
+    assert len(shipped) > 0.9 * len(records)
+    stale = {}
+    for arxiv_id, (phrases, _) in shipped.items():
+        allowed = {keyphrases.phrase_key(p) for p in keyphrases.candidates(records[arxiv_id].title,
+                                                                            records[arxiv_id].abstract).phrases}
+        stale.update({arxiv_id: p for p in phrases if keyphrases.phrase_key(p) not in allowed})
+    assert stale == {}
+
+
 def test_candidates_are_phrases_between_stop_words_without_participles_and_one_per_spelling():
     found = keyphrases.candidates(
         "Vision-Language Models for Robotic Grasping",

@@ -5,8 +5,11 @@ from papertide.cli import setup_django
 setup_django(migrate=True)
 
 from papertide.demo import load_demo_day, write_demo_keyphrases  # noqa: E402
+from papertide.papers.models import Paper  # noqa: E402
 from papertide.search.indexer import run_index  # noqa: E402
 
 load_demo_day()
+# load_demo_day stored the shipped phrases: forget them, or the index stage would keep them as up to date.
+Paper.objects.update(keyphrases=[], keyphrases_hash="")
 run_index()
 print(f"{write_demo_keyphrases()} papers' keyphrases written")
