@@ -424,7 +424,8 @@ def test_a_reader_makes_a_collection_from_the_cards_reorders_it_and_exports_it(p
     page.goto("/day/2024-11-28/")
     page.evaluate("window.notReloaded = true")
     first, second = page.locator(".card").nth(0), page.locator(".card").nth(1)
-    titles = [first.locator(".title a").inner_text(), second.locator(".title a").inner_text()]
+    links = [first.locator(".title a").get_attribute("href"), second.locator(".title a").get_attribute("href")]
+    hrefs = "els => els.map(e => e.getAttribute('href'))"  # titles with math read differently once KaTeX drew them
     first.get_by_role("link", name="Add to…").click()
     first.get_by_placeholder("New collection").fill("Morning reading")
     first.get_by_role("button", name="Create and add").click()
@@ -437,10 +438,10 @@ def test_a_reader_makes_a_collection_from_the_cards_reorders_it_and_exports_it(p
     page.goto("/collections/")
     page.get_by_role("link", name="Morning reading").click()
     cards = page.locator("#collection-items .card .title a")
-    assert cards.all_inner_texts() == titles
+    assert cards.evaluate_all(hrefs) == links
     page.get_by_role("button", name=re.compile("^Move .* up$")).nth(1).click()
-    page.locator("#collection-items .card").first.locator(".title a", has_text=titles[1][:30]).wait_for()
-    assert cards.all_inner_texts() == titles[::-1]
+    page.locator("#collection-items .card").first.locator(f".title a[href='{links[1]}']").wait_for()
+    assert cards.evaluate_all(hrefs) == links[::-1]
     page.get_by_text("Edit the collection").click()
     page.get_by_label("Public").check()
     page.get_by_role("button", name="Save changes").click()
@@ -473,7 +474,7 @@ def test_the_map_shows_every_paper_titles_on_hover_opens_a_paper_and_marks_the_r
     page.locator(".paper-head .upvote[aria-pressed=true]").wait_for()
     pk = int(page.evaluate(f"() => fetch('/api/papers/{MATH_PAPER}').then(r => r.json()).then(p => p.discussionId)"))
     ready = _map_ready(page)
-    assert ready["count"] == 1504 and ready["loadMs"] is not None
+    assert ready["count"] >= 1504 and ready["loadMs"] is not None  # the demo day's papers, and any submitted since
     page.get_by_text("papers you saved or upvoted").wait_for()
     mine = page.evaluate(f"() => window.papertideMap.point({pk})")
     for _ in range(50):  # the reader's own papers are marked once /map/mine.json is in
