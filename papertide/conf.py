@@ -12,6 +12,7 @@ import secrets
 import tomllib
 from functools import cache
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 
 class ConfigError(Exception):
@@ -146,6 +147,54 @@ def secret_key(directory: Path) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(key + "\n")
     return key
+
+
+def database(directory: Path) -> dict[str, object]:
+    """Django's `default` database: SQLite in the data directory, or PostgreSQL when `PAPERTIDE_DATABASE_URL`
+    is `postgres://user:password@host:5432/name` (`?sslmode=require` and the like become connection options;
+    `?host=/path` or an empty host names a Unix socket directory, as libpq reads it)."""
+    url = env_str("DATABASE_URL", "").strip()
+    if not url:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": directory / "papertide.sqlite3",
+            # Each web thread keeps its connection: opening one (Django registers its SQL functions on each) cost
+            # more than a cached page view; requests/s rose 30-50 % for every kind of reader (docs/benchmarks.md).
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
+            # One writer at a time (IMMEDIATE takes the write lock up front, so a busy database waits
+            # instead of failing mid-transaction); WAL lets readers proceed while a batch job writes.
+            "OPTIONS": {
+                "timeout": 30,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise ConfigError(f"{PREFIX}DATABASE_URL must start with postgres:// (got {parts.scheme or url!r}); "
+                          "leave it empty for SQLite in the data directory")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ConfigError(f"{PREFIX}DATABASE_URL has a port that is not a number") from None
+    name = unquote(parts.path.lstrip("/"))
+    if not name:
+        raise ConfigError(f"{PREFIX}DATABASE_URL names no database: postgres://user:password@host:5432/DATABASE")
+    options = dict(parse_qsl(parts.query))
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": options.pop("host", None) or unquote(parts.hostname or ""),
+        "PORT": str(port or ""),
+        # A connection kept per web thread for ten minutes, checked before reuse: PostgreSQL connections cost
+        # a process each on the server, so size max_connections for (web processes × threads + workers).
+        "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 600, minimum=0),
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": options,
+    }
 
 
 def ensure_data_dir() -> Path:

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "papertide.web.nul_bytes.RefuseNulMiddleware",
     "papertide.web.static_compression.CompressedStaticMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -72,23 +73,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.sqlite3",
-        "NAME": DATA_DIR / "papertide.sqlite3",
-        # Each web thread keeps its connection: opening one (Django registers its SQL functions on each) cost
-        # more than a cached page view; requests/s rose 30-50 % for every kind of reader (docs/benchmarks.md).
-        "CONN_MAX_AGE": 600,
-        "CONN_HEALTH_CHECKS": True,
-        # One writer at a time (IMMEDIATE takes the write lock up front, so a busy database waits
-        # instead of failing mid-transaction); WAL lets readers proceed while a batch job writes.
-        "OPTIONS": {
-            "timeout": 30,
-            "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        },
-    }
-}
+DATABASES = {"default": conf.database(DATA_DIR)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -19,6 +19,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screenshots"
 MATH_PAPER = "2411.17737"  # its abstract has $A_n$ and a displayed $$ \mathrm{diag}(…) $$
 
+if os.environ.get("PAPERTIDE_TEST_DATABASE", "sqlite") != "sqlite":
+    # The browser drives `papertide serve` in a data directory of its own (SQLite): the SQLite tier runs these.
+    pytest.skip("the browser tests run in the SQLite tier", allow_module_level=True)
 if not CHROMIUM.exists():
     if os.environ.get("CI"):
         raise RuntimeError("CI needs /usr/bin/chromium for the browser tests; ./dev test installs it as root")

@@ -89,3 +89,38 @@ def test_the_profile_lists_my_upvotes(client, alice, paper):
     client.force_login(alice)
     client.post("/papers/2411.17775/upvote/", {"action": "add"})
     assert "Dark matter" in client.get("/profile/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_upvotes_committed_at_the_same_time_both_count(django_user_model, paper):
+    """The second voter's recount waits for the first voter's transaction and then sees its upvote: on
+    PostgreSQL (READ COMMITTED) an UPDATE … SET count = (SELECT COUNT …) that waited still counted from
+    before the wait, and two upvotes showed as one. (SQLite lets one writer in at a time.)"""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from papertide.papers import actions, trending
+
+    if connection.vendor == "sqlite":
+        pytest.skip("the in-memory test database fails a waiting writer at once; SQLite serializes writers anyway")
+    first = django_user_model.objects.create_user("first", password="x")
+    second = django_user_model.objects.create_user("second", password="x")
+    done = threading.Event()
+
+    def vote_meanwhile():
+        try:
+            actions.upvote(second, paper)
+        finally:
+            connection.close()
+            done.set()
+
+    with transaction.atomic():
+        actions.upvote(first, paper)  # counted and locked, not yet committed
+        threading.Thread(target=vote_meanwhile).start()
+        time.sleep(0.5)  # the second vote is now waiting for this transaction
+    assert done.wait(30)
+    paper.refresh_from_db()
+    assert paper.upvote_count == 2 and Upvote.objects.count() == 2
+    assert trending.refresh([paper.daily_entry.pk]) == 0  # the stored trending score counts both already

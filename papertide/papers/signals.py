@@ -13,8 +13,11 @@ from papertide.papers.models import DailyEntry, Paper, Upvote
 
 
 def recount_upvotes(paper_ids) -> None:
-    """Recount from the Upvote rows; runs in the caller's transaction (SQLite's IMMEDIATE mode serializes
-    writers, so two racing upvotes each see the other)."""
+    """Recount from the Upvote rows, in the caller's transaction. SQLite's IMMEDIATE mode serializes writers;
+    on PostgreSQL the papers' rows are locked first, so a racing vote's recount waits for this transaction and
+    then counts in a statement that sees it (an UPDATE that waits keeps the snapshot it started with). NO KEY:
+    the upvote's own foreign key holds a KEY SHARE lock on the paper, which FOR UPDATE would deadlock on."""
+    list(Paper.objects.select_for_update(no_key=True).filter(pk__in=paper_ids).order_by("pk").values_list("pk"))
     counts = Upvote.objects.filter(paper=OuterRef("pk")).order_by().values("paper").annotate(n=Count("pk")).values("n")
     Paper.objects.filter(pk__in=paper_ids).update(upvote_count=Coalesce(Subquery(counts), 0))
     trending.refresh(DailyEntry.objects.filter(paper__in=paper_ids).values_list("pk", flat=True))

@@ -50,7 +50,11 @@ class CompressedStaticMiddleware:
         if "gzip" not in request.headers.get("Accept-Encoding", ""):
             return response
         compressed = HttpResponse(_compressed(request.path, response))
-        response.close()
+        # The file is closed, not the response: closing a response sends request_finished, and Django then closes
+        # the request's database connection while the request still runs (inside a transaction, on PostgreSQL).
+        stream = getattr(response, "file_to_stream", None)
+        if stream is not None:
+            stream.close()
         for name, value in response.items():
             if name.lower() != "content-length":
                 compressed[name] = value
