@@ -28,9 +28,43 @@ def setup_django(*, migrate: bool = False) -> None:
     except ImproperlyConfigured as exc:
         raise ConfigError(str(exc)) from None
     if migrate:
-        from django.core.management import call_command
+        from django.db import connection
 
-        call_command("migrate", interactive=False, verbosity=0)
+        if connection.vendor == "sqlite":  # one machine: every command brings its own database up to date
+            migrate_database(verbosity=0)
+            return
+        # Shared by processes on several machines: migrations are run once, on purpose, by `papertide migrate`.
+        pending = pending_migrations()
+        if pending:
+            raise ConfigError(f"the database needs {len(pending)} migration(s) ({pending[0]}, …): run "
+                              "`papertide migrate` once, from one machine, then start this command again")
+
+
+def pending_migrations() -> list[str]:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return [f"{m.app_label}.{m.name}" for m, _ in executor.migration_plan(executor.loader.graph.leaf_nodes())]
+
+
+def migrate_database(verbosity: int = 1) -> None:
+    """Apply the migrations; on PostgreSQL under an advisory lock, so two machines running it at once take turns."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        call_command("migrate", interactive=False, verbosity=verbosity)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK])
+        try:
+            call_command("migrate", interactive=False, verbosity=verbosity)
+        finally:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [MIGRATION_LOCK])
+
+
+MIGRATION_LOCK = 0x70617065  # any constant: the advisory lock's key
 
 
 class PapertideGroup(click.Group):
@@ -121,6 +155,20 @@ def index(rebuild: bool, chunk_size: int, no_progress: bool) -> None:
         click.echo(str(exc))
         return
     click.echo(f"Index up to date: {report}.")
+
+
+@cli.command("migrate")
+def migrate_command() -> None:
+    """Create or update the database's tables. On SQLite every command does this itself; on PostgreSQL run it
+    once after installing or upgrading, before starting `serve` and `worker` (they refuse to start until then)."""
+    setup_django()
+    pending = pending_migrations()
+    if not pending:
+        click.echo("The database is up to date.")
+        return
+    click.echo(f"Applying {len(pending)} migration(s)…")
+    migrate_database()
+    click.echo("The database is up to date.")
 
 
 @cli.command("trending")

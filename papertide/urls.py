@@ -4,9 +4,11 @@ from django.urls import include, path
 from django.views import defaults
 
 from papertide.api.errors import json_error
+from papertide.web.health import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
     path("api/", include("papertide.api.urls")),
     path("", include("papertide.accounts.urls")),
     path("", include("papertide.digests.urls")),

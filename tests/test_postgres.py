@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 from django.db import connection
 
-from tests.helpers import start_server, stop_server, wait_for_http
+from tests.helpers import free_port, run_papertide, start_server, stop_server, wait_for_http
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,11 @@ def test_serve_on_postgresql_loads_the_demo_day_and_searches_it(tmp_path, site_d
     import psycopg
 
     url, params = site_database
+    refused = run_papertide(tmp_path, "serve", "--port", str(free_port()), DATABASE_URL=url)
+    assert refused.returncode != 0 and "run `papertide migrate` once" in refused.stderr  # shared: never on its own
+    migrated = run_papertide(tmp_path, "migrate", DATABASE_URL=url)
+    assert migrated.returncode == 0 and "up to date" in migrated.stdout, migrated.stderr
+    assert "is up to date" in run_papertide(tmp_path, "migrate", DATABASE_URL=url).stdout  # again: nothing to do
     process, base = start_server(tmp_path, DATABASE_URL=url)
     try:
         wait_for_http(base + "/", process, timeout=120)
