@@ -300,9 +300,12 @@ def bench_import(data_dir: Path, records: int) -> None:
 @click.option("--comments", type=click.IntRange(1, 5000), default=None,
               help="Instead of the page mixes: the pages of 20 papers with this many comments each (written by the "
                    "bench's readers, with replies, math and upvotes).")
+@click.option("--slow-clients", type=click.IntRange(0, 2000), default=0, show_default=True,
+              help="Hold this many slow connections against the server meanwhile: half send a request head a line "
+                   "a second and never finish it, half send nothing (a slowloris attack).")
 def bench_pages(papers: int, days: int, clients: int, seconds: float, workers: int, threads: int,
                 no_page_cache: bool, readers: str, work: Path | None, server_source: Path | None,
-                search_queries: Path | None, comments: int | None) -> None:
+                search_queries: Path | None, comments: int | None, slow_clients: int) -> None:
     """Feed and paper page latency (p50/p99) and requests/s under concurrent clients: three mixes of pages, each
     for anonymous, returning and logged-in readers."""
     setup_django()
@@ -319,9 +322,10 @@ def bench_pages(papers: int, days: int, clients: int, seconds: float, workers: i
     click.echo(f"Machine: {machine_summary()}")
     results = run_pages_benchmark(work.resolve(), papers, days, clients, seconds, workers, threads, not no_page_cache,
                                   kinds, server_source, search_scenario(search_queries) if search_queries else None,
-                                  comments)
+                                  comments, slow_clients)
     click.echo(f"\n{papers:,} papers over {days} weekdays, {workers} gunicorn workers × {threads} threads, "
-               f"page cache {'off' if no_page_cache else 'on'}:")
+               f"page cache {'off' if no_page_cache else 'on'}"
+               + (f", {slow_clients} slow and idle connections held" if slow_clients else "") + ":")
     for (name, reader), figures in results.items():
         click.echo(f"\n#### {name} — {reader} readers\n\n{figures.as_markdown()}")
 

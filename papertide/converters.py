@@ -28,7 +28,7 @@ class ArxivIdConverter:
 
 
 class IsoDateConverter:
-    regex = r"\d{4}-\d{2}-\d{2}"
+    regex = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 
     def to_python(self, value: str) -> dt.date:
         try:
@@ -43,7 +43,7 @@ class IsoDateConverter:
 class IsoWeekConverter:
     """2024-W48: the ISO week, as a Period."""
 
-    regex = r"\d{4}-W\d{2}"
+    regex = r"[0-9]{4}-W[0-9]{2}"
 
     def to_python(self, value: str):
         from papertide.web.periods import Period
@@ -60,7 +60,7 @@ class IsoWeekConverter:
 class MonthConverter:
     """2024-11: the month, as a Period."""
 
-    regex = r"\d{4}-\d{2}"
+    regex = r"[0-9]{4}-[0-9]{2}"
 
     def to_python(self, value: str):
         from papertide.web.periods import Period

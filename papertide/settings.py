@@ -116,6 +116,8 @@ if HTTPS:
 SERVE_HOST = conf.env_str("HOST", "127.0.0.1")
 SERVE_PORT = conf.env_int("PORT", 8000, minimum=1, maximum=65535)
 SERVE_WORKERS = conf.env_int("WORKERS", 2, minimum=1, maximum=64)
+# How long a client may take to send a request head, or pause while sending a body (web/request_buffering.py).
+SERVE_REQUEST_SECONDS = conf.env_int("REQUEST_SECONDS", 30, minimum=1, maximum=3600)
 
 # One cache shared by all web workers (the API's rate-limit counters live there).
 CACHES = {

@@ -109,6 +109,7 @@ NASTY = [
     '"unbalanced quote', "AND OR NOT", "title:(", "*", "-", "a:b:c", "'; DROP TABLE papers_paper; --",
     "NEAR(a b)", "\x00", "🦜 量子 Ωμέγα", "x" * 10_000, "from:2024-13-45 to:abc", "cat: author:",
     "((((((((", "\\", "%_%", "{!lucene}", "~2^3",
+    "cat:\x83 graphs", "cat:@#~ graphs", "cat:a\\b",  # the category prefix is a regex: found by tests/test_fuzz.py
 ]
 
 

@@ -1,7 +1,7 @@
 import datetime as dt
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 
 from papertide.demo import load_demo_day
 from papertide.papers.models import DailyEntry, Paper
@@ -73,11 +73,48 @@ def test_a_replacement_does_not_move_a_listed_paper_to_another_day():
     assert list(DailyEntry.objects.values_list("day", flat=True)) == [DAY]
 
 
+def _refuse_paper(arxiv_id: str) -> None:
+    """A trigger in the database refusing one paper, as a constraint or a full disk would, mid-batch."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"CREATE TRIGGER refuse BEFORE INSERT ON papers_paper WHEN NEW.arxiv_id = '{arxiv_id}' "
+                           "BEGIN SELECT RAISE(ABORT, 'refused'); END")
+        else:
+            cursor.execute("CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN "
+                           f"IF NEW.arxiv_id = '{arxiv_id}' THEN RAISE integrity_constraint_violation; END IF; "
+                           "RETURN NEW; END $$ LANGUAGE plpgsql")
+            cursor.execute("CREATE TRIGGER refuse BEFORE INSERT ON papers_paper FOR EACH ROW EXECUTE FUNCTION refuse()")
+
+
 def test_a_failing_batch_leaves_nothing_behind():
-    # Papers are written 500 at a time; the 501st breaks a CHECK constraint after 500 are in.
+    # Papers are written 500 at a time; the 501st is refused after 500 are in.
     batch = [record(arxiv_id=f"2411.{n:05d}", listed_on=DAY) for n in range(500)]
-    batch.append(record(arxiv_id="2411.99999", version=-1))
+    batch.append(record(arxiv_id="2411.99999"))
+    _refuse_paper("2411.99999")
     with pytest.raises(IntegrityError):
         upsert_papers(batch)
     assert Paper.objects.count() == 0
     assert DailyEntry.objects.count() == 0
+
+
+def test_counts_no_column_can_hold_are_stored_as_unknown():
+    upsert_papers([record(version=-1, external_upvotes=-5, github_stars=2**40)])
+    paper = Paper.objects.get()
+    assert (paper.version, paper.external_upvotes, paper.github_stars) == (1, 0, None)
+
+
+def test_a_record_without_an_arxiv_id_is_left_out_and_the_rest_kept(caplog):
+    result = upsert_papers([record(arxiv_id="2411.০০০০১"), record(arxiv_id="not-an-id"), record()])
+    assert result.created == 1 and list(Paper.objects.values_list("arxiv_id", flat=True)) == ["2411.00001"]
+    assert "'not-an-id' is not an arXiv id" in caplog.text
+
+
+def test_text_longer_than_its_column_is_cut_and_a_long_link_dropped():
+    long_link = "https://github.com/a/" + "b" * 600
+    upsert_papers([record(doi="10.1/" + "x" * 300, code_url=long_link, listed_on=DAY, submitter_name="n" * 300),
+                   record(arxiv_id="2411.00002")])
+    paper = Paper.objects.get(arxiv_id="2411.00001")
+    assert len(paper.doi) == 200 and paper.doi.startswith("10.1/x")
+    assert paper.code_url == ""
+    assert len(DailyEntry.objects.get().submitter_name) == 200
+    assert Paper.objects.count() == 2

@@ -25,6 +25,8 @@ from urllib.parse import urlencode
 
 import numpy as np
 
+from papertide.bench.slow_clients import SlowClients
+
 PAGE_KINDS = ("latest day", "day", "week", "paper", "discussed paper", "search")
 DISCUSSED_PAPERS = 20
 READERS = ("anonymous", "returning", "logged-in")
@@ -186,8 +188,11 @@ class LoadFigures:
             if samples:
                 p50, p99 = np.percentile(samples, [50, 99])
                 lines.append(f"| {kind} | {len(samples):,} | {len(samples) / self.seconds:,.0f} | {p50:.1f} | {p99:.1f} |")
-        p50, p99 = np.percentile(every, [50, 99])
-        lines.append(f"| **all** | {len(every):,} | {len(every) / self.seconds:,.0f} | {p50:.1f} | {p99:.1f} |")
+        if every:
+            p50, p99 = np.percentile(every, [50, 99])
+            lines.append(f"| **all** | {len(every):,} | {len(every) / self.seconds:,.0f} | {p50:.1f} | {p99:.1f} |")
+        else:
+            lines.append("| **all** | 0 | 0 | — | — |")
         return "\n".join(lines) + f"\n\n{self.clients} concurrent clients for {self.seconds:.0f} s; {self.errors} errors."
 
 
@@ -219,7 +224,8 @@ def run_load(base_port: int, paths: dict[str, list[str]], clients: int, seconds:
                 connection.close()
                 connection = http.client.HTTPConnection("127.0.0.1", base_port, timeout=30)
             elapsed = (time.perf_counter() - began) * 1000
-            if now >= start_at:
+            # A request sent in the warm-up that fails (times out) in the measured time counts as an error.
+            if now >= start_at or (not ok and time.monotonic() >= start_at):
                 with lock:
                     if ok:
                         figures.latencies_ms[kind].append(elapsed)
@@ -366,11 +372,12 @@ def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, second
                         threads: int, page_cache: bool, readers: tuple[str, ...] = READERS,
                         server_source: Path | None = None,
                         mixes: dict[str, dict[str, list[str]]] | None = None,
-                        comments: int | None = None) -> dict[tuple[str, str], LoadFigures]:
+                        comments: int | None = None, slow_clients: int = 0) -> dict[tuple[str, str], LoadFigures]:
     """`server_source`: serve from another checkout of papertide (for a before/after comparison). `mixes`: what
     the clients ask for, if not the page mixes of `scenarios`; `comments`: instead, the pages of DISCUSSED_PAPERS
     papers with this many comments each (`add_discussions`). The server has no rate limits and no query-vector
-    cache: the benchmark measures the work, not the protections."""
+    cache: the benchmark measures the work, not the protections. `slow_clients`: that many slow and idle
+    connections are held against the server meanwhile (`slow_clients.SlowClients`)."""
     env = bench_env(work, page_cache)
     ensure_site(work, papers, days, env)
     session_keys = []
@@ -385,7 +392,7 @@ def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, second
                               env=env, check=True, capture_output=True, text=True)
         mixes = {f"paper pages with {comments} comments ({DISCUSSED_PAPERS} papers, both sorts)": {"discussed paper": [
             f"/papers/{arxiv_id}/{sort}" for arxiv_id in made.stdout.split() for sort in ("", "?comments=newest")]}}
-    with Served(work, env, workers, threads, server_source) as served:
+    with Served(work, env, workers, threads, server_source) as served, SlowClients(served.port, slow_clients):
         return {(name, reader): run_load(served.port, paths, clients, seconds, warmup=3,
                                          cookies=reader_cookies(reader, session_keys))
                 for name, paths in (mixes or scenarios(work)).items() for reader in readers}

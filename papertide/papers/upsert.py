@@ -13,6 +13,8 @@ Rules, the same for every source:
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -22,7 +24,7 @@ from django.utils import timezone
 from papertide.papers import trending
 from papertide.papers.models import DailyEntry, Paper
 from papertide.papers.text import extract_code_url, extract_project_url
-from papertide.sources.records import PaperRecord, sanitized
+from papertide.sources.records import ARXIV_ID_PATTERN, PaperRecord, sanitized
 
 MERGED_FIELDS = (
     "title", "abstract", "authors", "categories", "primary_category", "published", "updated",
@@ -30,6 +32,13 @@ MERGED_FIELDS = (
 )
 INDEXED_FIELDS = {"title", "abstract", "authors", "categories"}
 OBSERVED_COUNTS = ("external_upvotes", "github_stars")
+ARXIV_ID_WHOLE = re.compile(ARXIV_ID_PATTERN)
+TEXT_LENGTHS = {name: Paper._meta.get_field(name).max_length
+                for name in ("primary_category", "doi", "license", "code_url", "project_url")}
+TEXT_LENGTHS["submitter_name"] = DailyEntry._meta.get_field("submitter_name").max_length
+DROPPED_WHEN_LONG = {"primary_category", "license", "code_url", "project_url"}
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -57,6 +66,16 @@ def _with_links(record: PaperRecord) -> PaperRecord:
         record.code_url = extract_code_url(record.abstract, record.comments)
     if not record.project_url:
         record.project_url = extract_project_url(record.abstract, record.comments)
+    return record
+
+
+def _fitted(record: PaperRecord) -> PaperRecord:
+    """Text cut to its column's length (PostgreSQL refuses a longer value, and the whole batch with it); a link or a
+    category too long is dropped instead, since a cut one would be wrong."""
+    for name, length in TEXT_LENGTHS.items():
+        value = getattr(record, name)
+        if len(value) > length:
+            setattr(record, name, "" if name in DROPPED_WHEN_LONG else value[:length])
     return record
 
 
@@ -135,9 +154,17 @@ def _insert_papers(papers: list[Paper]) -> None:
         paper._state.adding = False
 
 
+def _has_an_arxiv_id(record: PaperRecord) -> bool:
+    """A record whose id is not arXiv's could be stored but never shown (no URL matches it): it is left out."""
+    if ARXIV_ID_WHOLE.fullmatch(record.arxiv_id):
+        return True
+    log.warning("left out a record from %s: %r is not an arXiv id", record.source, record.arxiv_id[:80])
+    return False
+
+
 def upsert_papers(records: Iterable[PaperRecord]) -> UpsertResult:
     """Merge a batch of records into the database in one transaction."""
-    records = [_with_links(sanitized(record)) for record in records]
+    records = [_fitted(_with_links(sanitized(record))) for record in records if _has_an_arxiv_id(record)]
     result = UpsertResult()
     if not records:
         return result
@@ -175,7 +202,7 @@ def upsert_papers(records: Iterable[PaperRecord]) -> UpsertResult:
         )
         new_entries = [
             DailyEntry(paper=papers[arxiv_id], day=listing.listed_on, how=listing.listed_how,
-                       submitter_name=listing.submitter_name[:200])
+                       submitter_name=listing.submitter_name)
             for arxiv_id, listing in listings.items()
             if arxiv_id not in already_listed
         ]

@@ -236,6 +236,10 @@ def _all_of(queries: list[tantivy.Query]) -> tantivy.Query:
     return tantivy.Query.boolean_query([(tantivy.Occur.Must, query) for query in queries])
 
 
+# Tantivy's regex syntax (Rust's) refuses an escaped character that is not one of these.
+_REGEX_META = frozenset("\\.+*?()|[]{}^$#&-~")
+
+
 def _regex_prefix(category: str) -> str:
-    escaped = "".join("\\" + ch if not ch.isalnum() else ch for ch in category)
+    escaped = "".join("\\" + ch if ch in _REGEX_META else ch for ch in category)
     return escaped + "\\..*"

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field, fields
 from papertide import days
 
 # New-style ids (0704.0001, 2411.17700) and old-style ids (hep-th/9901001, math.GT/0309136).
-ARXIV_ID_PATTERN = r"\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}"
-ARXIV_ID = re.compile(rf"(?P<id>{ARXIV_ID_PATTERN})(?:v(?P<version>\d+))?")
+# [0-9], not \d: Python's \d matches every script's digits, and an id of Bengali digits is not arXiv's.
+ARXIV_ID_PATTERN = r"[0-9]{4}\.[0-9]{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/[0-9]{7}"
+ARXIV_ID = re.compile(rf"(?P<id>{ARXIV_ID_PATTERN})(?:v(?P<version>[0-9]+))?")
 
 
 class SourceError(Exception):
@@ -81,20 +82,25 @@ def web_url(text: str) -> str:
     return text if re.match(r"https?://[^\s/]", text, re.I) and not _CONTROL.search(text) else ""
 
 
+COUNT_FIELDS = ("version", "external_upvotes", "github_stars")
+LARGEST_COUNT = 2**31 - 1  # a PositiveIntegerField on PostgreSQL
+
+
 def without_control_characters(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
 def sanitized(record: PaperRecord) -> PaperRecord:
     """What every record passes through before it is stored, whatever its source: no control characters (XML
-    feeds cannot carry them), links only to http(s) addresses, only categories shaped like arXiv's, and dates
-    papertide can show (not past year 2999, nor more than a week ahead)."""
+    feeds cannot carry them), no blank author names, links only to http(s) addresses, only categories shaped like arXiv's, and dates
+    papertide can show (not past year 2999, nor more than a week ahead), counts a column can hold (none negative)."""
     for item in fields(record):
         value = getattr(record, item.name)
         if isinstance(value, str):
             setattr(record, item.name, without_control_characters(value))
         elif isinstance(value, list):
             setattr(record, item.name, [without_control_characters(v) for v in value if isinstance(v, str)])
+    record.authors = [name.strip() for name in record.authors if name.strip()]
     keep_safe_links_and_categories(record)
     latest = dt.datetime.now(dt.UTC) + FUTURE_SLACK
     for name in ("published", "updated"):
@@ -103,6 +109,10 @@ def sanitized(record: PaperRecord) -> PaperRecord:
             setattr(record, name, None)
     if record.listed_on is not None and (not days.within(record.listed_on) or record.listed_on > latest.date()):
         record.listed_on = None
+    for name in COUNT_FIELDS:
+        count = getattr(record, name)
+        if count is not None and not 0 <= count <= LARGEST_COUNT:
+            setattr(record, name, None)  # unknown, rather than a whole batch refused by the database
     return record
 
 

@@ -1,4 +1,5 @@
-"""Serving the site with gunicorn (threaded workers), configured from Python rather than a file."""
+"""Serving the site with gunicorn (threaded workers that read each request before a thread takes it),
+configured from Python rather than a file."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def run_server(*, host: str, port: int, workers: int, threads: int) -> None:
             "bind": bind,
             "workers": workers,
             "threads": threads,
-            "worker_class": "gthread",
+            "worker_class": "papertide.web.request_buffering.BufferingThreadWorker",
             "accesslog": "-",
             "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
             "errorlog": "-",
