@@ -180,6 +180,10 @@ if SMTP_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = DATA_DIR / "outbox"
+# A new account works once its owner opens a link mailed to them; sign-up then never says whether an address has
+# an account (its owner is mailed instead). Off by default when mail stays in the outbox (a laptop).
+SIGNUP_CONFIRM = conf.env_bool("SIGNUP_CONFIRM", bool(SMTP_HOST))
+SIGNUP_CONFIRM_DAYS = 3
 DEFAULT_FROM_EMAIL = SERVER_EMAIL = conf.env_str("FROM_EMAIL", "papertide <papertide@localhost>")
 # Where the site is reached from outside: links in emails are built on it. Without it, `papertide serve`
 # uses the address it listens on (its --host and --port), see cli.serve.

@@ -1,8 +1,10 @@
 """Sign up, log in (rate-limited) and reset a forgotten password by email."""
 
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 from django.contrib.auth import get_user_model
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +37,53 @@ def test_sign_up_explains_what_is_wrong(client, alice, change, message):
     assert response.status_code == 400
     assert message in response.content.decode().replace("&#x27;", "'")
     assert not get_user_model().objects.filter(username="dora").exists()
+
+
+def _confirm_link(smtp, address: str) -> str:
+    (mail,) = smtp.to(address)
+    return re.search(r"https://papers\.example\.org(/accounts/signup/confirm/\S+)", mail.get_content())[1]
+
+
+def test_with_confirmation_a_new_account_works_once_its_link_is_opened(client, smtp, settings):
+    settings.SIGNUP_CONFIRM = True
+    response = client.post("/accounts/signup/", {**NEW_READER, "next": "/search/?q=dark"})
+    assert response.status_code == 200 and "Check your inbox" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert not client.login(username="dora", password="a long pass phrase")  # not before the link
+    link = _confirm_link(smtp, "dora@example.org")
+    page = client.get(link)  # opening it (as a mail scanner would) changes nothing
+    assert "Finish signing up" in page.content.decode() and not get_user_model().objects.get(username="dora").is_active
+    finished = client.post(link)
+    assert finished["Location"] == "/search/?q=dark"
+    assert client.get("/").content.decode().count('href="/profile/">dora</a>') == 1
+    client.logout()
+    again = client.post(link)
+    assert again.status_code == 400 and "This link has been used" in again.content.decode()
+    assert client.post(link[:-8] + "damaged/").status_code == 400
+
+
+def test_with_confirmation_sign_up_does_not_tell_whether_an_address_has_an_account(client, smtp, settings, alice):
+    settings.SIGNUP_CONFIRM = True
+    taken = client.post("/accounts/signup/", {**NEW_READER, "email": "ALICE@example.org"})
+    free = client.post("/accounts/signup/", {**NEW_READER, "username": "eve", "email": "eve@example.org"})
+    page = re.compile(r"<main.*</main>", re.S)
+    assert taken.status_code == free.status_code == 200
+    assert page.search(taken.content.decode())[0] == page.search(free.content.decode())[0]
+    (note,) = smtp.to("alice@example.org")
+    assert "already has an account, named alice" in note.get_content() and "/accounts/password-reset/" in note.get_content()
+    assert not get_user_model().objects.filter(username="dora").exists()
+    assert _confirm_link(smtp, "eve@example.org")
+
+
+def test_an_unconfirmed_sign_up_gives_back_its_name_when_its_link_expires(client, smtp, settings):
+    settings.SIGNUP_CONFIRM = True
+    client.post("/accounts/signup/", NEW_READER)
+    first_link = _confirm_link(smtp, "dora@example.org")
+    get_user_model().objects.filter(username="dora").update(date_joined=timezone.now() - dt.timedelta(days=4))
+    client.post("/accounts/signup/", {**NEW_READER, "email": "dora.new@example.org"})
+    assert get_user_model().objects.get(username="dora").email == "dora.new@example.org"
+    assert client.post(first_link).status_code == 400
+    assert client.post(_confirm_link(smtp, "dora.new@example.org")).status_code == 302
 
 
 def test_the_login_page_links_to_sign_up_and_password_reset(client):

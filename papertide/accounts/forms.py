@@ -15,7 +15,8 @@ class SignUpForm(UserCreationForm):
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"]
-        if get_user_model().objects.filter(email__iexact=email).exists():
+        # With sign-up confirmed by email, the address's owner is told by mail instead (accounts/confirmation.py).
+        if not settings.SIGNUP_CONFIRM and get_user_model().objects.filter(email__iexact=email).exists():
             raise forms.ValidationError("An account with this address exists; log in, or reset its password.")
         return email
 

@@ -5,6 +5,7 @@ from papertide.accounts import views
 
 urlpatterns = [
     path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/signup/confirm/<str:token>/", views.signup_confirm, name="signup-confirm"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password-reset/", views.PasswordResetView.as_view(), name="password_reset"),

@@ -18,11 +18,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from papertide.accounts import login_throttle
+from papertide.accounts import confirmation, login_throttle
 from papertide.accounts.forms import BaseUrlPasswordResetForm, DeleteAccountForm, SignUpForm
 from papertide.accounts.models import ApiToken, Preferences
 from papertide.digests.models import Subscriber
 from papertide.papers.models import DailyEntry, Paper
+from papertide.refusals import Refused
 from papertide.web.page_cache import render_shared, shared_page
 
 
@@ -81,13 +82,34 @@ def signup(request: HttpRequest) -> HttpResponse:
         response = render(request, "registration/signup.html", {"form": form, "next": next_url}, status=429)
         response["Retry-After"] = str(wait)
         return response
+    if request.method == "POST" and settings.SIGNUP_CONFIRM:
+        confirmation.forget_expired()
     if request.method == "POST" and form.is_valid():
+        if settings.SIGNUP_CONFIRM:
+            confirmation.start(form, next_url)
+            return render(request, "registration/signup_sent.html", {"days": settings.SIGNUP_CONFIRM_DAYS})
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.get_username()}! You can now upvote and submit papers.")
         return redirect(next_url or "home")
     return render(request, "registration/signup.html", {"form": form, "next": next_url},
                   status=400 if request.method == "POST" else 200)
+
+
+def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link of a sign-up's email: a button (mail scanners open links; only a person presses it)."""
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = ""
+    try:
+        user = confirmation.finish(token) if request.method == "POST" else confirmation.pending(token)
+    except Refused as refused:
+        return render(request, "registration/signup_confirm.html", {"problem": str(refused)}, status=refused.status)
+    if request.method != "POST":
+        return render(request, "registration/signup_confirm.html", {"pending": user})
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, f"Welcome, {user.get_username()}! You can now upvote and submit papers.")
+    return redirect(next_url or "home")
 
 
 class PasswordChangeView(SiteNameMixin, auth_views.PasswordChangeView):
