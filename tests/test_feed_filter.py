@@ -111,6 +111,13 @@ def test_an_unknown_category_in_a_link_is_named_and_the_rest_applies(client, dem
     assert "Showing <strong>math</strong>" in page
 
 
+@pytest.mark.parametrize("next_url", ["0", "home", "search", "//evil.example/", "https://evil.example/", ""])
+def test_a_form_sent_back_anywhere_but_this_site_returns_to_the_front_page(client, next_url):
+    # "0" and "home" were read by redirect() as names of URL patterns: a 500, or a page the form did not name.
+    response = client.post("/filter/", {"cat": "cs.CV", "next": next_url})
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
 def test_an_anonymous_reader_remembers_a_filter_in_a_cookie(client, demo_day):
     response = client.post("/filter/", {"cat": "cs.CV", "code": "1", "next": "/day/2024-11-28/"})
     assert response.status_code == 302 and response["Location"] == "/day/2024-11-28/"

@@ -25,6 +25,11 @@ def test_sign_up_returns_to_where_the_reader_was(client):
     assert response["Location"] == "/search/?q=dark"
 
 
+def test_sign_up_sent_back_to_a_name_goes_to_the_front_page(client):
+    response = client.post("/accounts/signup/", {**NEW_READER, "next": "0"})
+    assert response["Location"] == "/"
+
+
 @pytest.mark.parametrize("change, message", [
     ({"password2": "something else"}, "The two password fields didn"),
     ({"password1": "password", "password2": "password"}, "This password is too common."),

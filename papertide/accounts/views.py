@@ -15,7 +15,6 @@ from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse_lazy
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from papertide.accounts import confirmation, login_throttle
@@ -25,6 +24,7 @@ from papertide.digests.models import Subscriber
 from papertide.papers.models import DailyEntry, Paper
 from papertide.refusals import Refused
 from papertide.web.page_cache import render_shared, shared_page
+from papertide.web.return_to import return_to
 
 
 class SiteNameMixin:
@@ -71,9 +71,7 @@ class PasswordResetView(SiteNameMixin, ThrottledMixin, auth_views.PasswordResetV
 
 
 def signup(request: HttpRequest) -> HttpResponse:
-    next_url = request.POST.get("next") or request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = ""
+    next_url = return_to(request, request.POST.get("next") or request.GET.get("next", ""))
     form = SignUpForm(request.POST or None)
     wait = login_throttle.admit(request, "signup") if request.method == "POST" else 0
     if wait:
@@ -98,9 +96,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 def signup_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """The link of a sign-up's email: a button (mail scanners open links; only a person presses it)."""
-    next_url = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = ""
+    next_url = return_to(request, request.GET.get("next", ""))
     try:
         user = confirmation.finish(token) if request.method == "POST" else confirmation.pending(token)
     except Refused as refused:

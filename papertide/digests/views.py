@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -18,6 +18,7 @@ from papertide.digests import follows, subscriptions
 from papertide.digests.forms import PreferencesForm, SubscribeForm
 from papertide.digests.models import Subscriber
 from papertide.papers.text import sentence
+from papertide.web.return_to import return_to
 
 
 def _invalid_link(request: HttpRequest) -> HttpResponse:
@@ -91,9 +92,7 @@ def resubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @require_POST
 def follow(request: HttpRequest) -> HttpResponse:
     """Follow (or, with action=remove, stop following) an author, a category or a search in my digest."""
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = "profile"
+    next_url = return_to(request, request.POST.get("next", "")) or reverse("profile")
     try:
         followed = follows.clean(request.POST.get("kind", ""), request.POST.get("value", ""))
     except follows.FollowRefused as exc:

@@ -14,7 +14,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from papertide.authors.rules import claimed_by
@@ -34,6 +33,7 @@ from papertide.web.forms import SubmitForm
 from papertide.web.page_cache import render_shared, shared_page
 from papertide.web.periods import Period, calendar_weeks, month_calendar
 from papertide.web.reader_filter import query_string, reader_filter, remember
+from papertide.web.return_to import return_to
 
 
 def _my_upvotes(request: HttpRequest, papers: list[Paper]) -> set[int]:
@@ -155,10 +155,7 @@ def _for_you_page(request: HttpRequest, listed):
 @require_POST
 def remember_filter(request: HttpRequest) -> HttpResponse:
     """Keep the filter of the page the reader is on as theirs ("forget": back to the site's default)."""
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = reverse("home")
-    response = redirect(next_url)
+    response = redirect(return_to(request, request.POST.get("next", "")) or reverse("home"))
     if request.POST.get("action") == "forget":
         remember(request, response, None)
         messages.info(request, "Your filter is forgotten: the feeds show the site's selection again.")
@@ -203,9 +200,7 @@ def is_htmx(request: HttpRequest) -> bool:
 def button_pressed(request: HttpRequest) -> tuple[str, HttpResponse | None]:
     """For a button on a card (upvote, save, not interested): the page to go back to without JavaScript, and the
     answer to give instead when the reader must log in first."""
-    next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        next_url = ""
+    next_url = return_to(request, request.POST.get("next", ""))
     if request.user.is_authenticated:
         return next_url, None
     login = redirect_to_login(next_url or request.headers.get("Referer", "/"))
