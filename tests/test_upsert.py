@@ -118,3 +118,11 @@ def test_text_longer_than_its_column_is_cut_and_a_long_link_dropped():
     assert paper.code_url == ""
     assert len(DailyEntry.objects.get().submitter_name) == 200
     assert Paper.objects.count() == 2
+
+
+def test_an_author_name_broken_over_lines_is_stored_on_one_and_has_a_page(client):
+    # The arXiv API's XML wraps long names; /feeds/author/<name>.rss could not be written for "Ada\nLovelace".
+    upsert_papers([record(authors=["Ada\n  Lovelace", " \t", "B. Two\r\n"], listed_on=DAY)])
+    assert Paper.objects.get().authors == ["Ada Lovelace", "B. Two"]
+    assert client.get("/papers/2411.00001/").status_code == 200
+    assert client.get("/authors/Ada%20Lovelace/").status_code == 200

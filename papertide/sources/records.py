@@ -92,21 +92,23 @@ def without_control_characters(text: str) -> str:
 
 def sanitized(record: PaperRecord) -> PaperRecord:
     """What every record passes through before it is stored, whatever its source: no control characters (XML
-    feeds cannot carry them), no blank author names, links only to http(s) addresses, only categories shaped like arXiv's, and dates
-    papertide can show (not past year 2999, nor more than a week ahead), counts a column can hold (none negative)."""
+    feeds cannot carry them), author names on one line and none blank, links only to http(s) addresses, only
+    categories shaped like arXiv's, dates papertide can show (not past year 2999, nor more than a week ahead),
+    and counts a column can hold (none negative)."""
     for item in fields(record):
         value = getattr(record, item.name)
         if isinstance(value, str):
             setattr(record, item.name, without_control_characters(value))
         elif isinstance(value, list):
             setattr(record, item.name, [without_control_characters(v) for v in value if isinstance(v, str)])
-    record.authors = [name.strip() for name in record.authors if name.strip()]
+    # One line each: a name is part of an address (/authors/<name>/), which cannot hold a line break.
+    record.authors = [" ".join(name.split()) for name in record.authors if name.strip()]
     keep_safe_links_and_categories(record)
     latest = dt.datetime.now(dt.UTC) + FUTURE_SLACK
     for name in ("published", "updated"):
         moment = getattr(record, name)
-        if moment is not None and (not days.within(moment) or _aware(moment) > latest):
-            setattr(record, name, None)
+        if moment is not None:  # a source without a time zone means UTC, as arXiv's do
+            setattr(record, name, _aware(moment) if days.within(moment) and _aware(moment) <= latest else None)
     if record.listed_on is not None and (not days.within(record.listed_on) or record.listed_on > latest.date()):
         record.listed_on = None
     for name in COUNT_FIELDS:
