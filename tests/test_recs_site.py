@@ -167,6 +167,27 @@ def test_a_ranked_page_is_kept_for_its_reader_until_their_signals_change(fan, al
     assert order(fan.get("/").content.decode())[0] != first[0]  # now one of hers: listed after the others
 
 
+def test_paging_through_a_ranked_day_ranks_it_once_until_the_reader_changes_it(fan, monkeypatch, settings):
+    settings.PAGE_CACHE_SECONDS = 60
+    from papertide.recs import foryou
+
+    rankings = []
+    real_rank = foryou.rank
+    monkeypatch.setattr(foryou, "rank", lambda *args, **kwargs: rankings.append(1) or real_rank(*args, **kwargs))
+
+    def order(page):
+        return re.findall(r'<article class="card" id="paper-(\d+)"', page)
+
+    pages = [order(fan.get(f"/?page={n}").content.decode()) for n in (1, 2, 3)]
+    assert len(rankings) == 1
+    listed = sum(pages, [])
+    assert len(listed) == len(set(listed)) == 150  # one ranking, cut in pages: none twice, none left out
+    arxiv_id = Paper.objects.get(pk=pages[1][0]).arxiv_id
+    fan.post(f"/papers/{arxiv_id}/not-interested/", {"next": "/?page=2"}, **HTMX)
+    assert pages[1][0] not in order(fan.get("/?page=2").content.decode())  # ranked anew at once
+    assert len(rankings) == 2
+
+
 def test_a_reader_whose_interests_are_all_muted_gets_trending_by_default(fan, alice):
     for interest in Interest.objects.filter(user=alice):
         fan.post(f"/interests/{interest.pk}/", {"action": "mute"})

@@ -4,6 +4,10 @@ The site, the digests, both APIs and `papertide bench recs` all come through `re
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -11,6 +15,7 @@ from django.db import connection
 
 from papertide.papers.models import DailyEntry, Paper, Upvote
 from papertide.recs import community
+from papertide.recs.actions import signals_version
 from papertide.recs.models import Dismissal, Interest, Save
 from papertide.recs.ranking import Ranked, Reason, Scored, rank
 from papertide.search.service import get_backend
@@ -120,6 +125,34 @@ def for_reader(user, candidates: Candidates | list[int], *, exclude_liked: bool 
     signals = signals_of(user)
     return recommend(candidates, signals.liked, signals.disliked, interest_of=signals.interest_of,
                      exclude_liked=exclude_liked)
+
+
+KEPT_RANKINGS = 1000  # per process: a few hundred readers paging through a day or two each
+_kept: OrderedDict[tuple, tuple[float, object, object, int, Ranked]] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def kept_for_reader(user, listing: str, candidates: Callable[[], Candidates], *, exclude_liked: bool = True) -> Ranked:
+    """`for_reader` of the candidates of one listing (e.g. a day's feed within a filter), kept per process for as
+    long as a page is (PAGE_CACHE_SECONDS, so it is no staler than the pages): a reader paging through a ranked
+    day ranks it once. Ranked again sooner when what steers the reader changes (their signals version), or the
+    community's libraries or the vectors are reloaded."""
+    if settings.PAGE_CACHE_SECONDS <= 0:
+        return for_reader(user, candidates(), exclude_liked=exclude_liked)
+    everyone, vectors = community.community(), get_backend().vectors
+    key = (user.pk, signals_version(user), listing, exclude_liked)
+    with _kept_lock:
+        found = _kept.get(key)
+    if (found is not None and found[0] > time.monotonic() and found[1] is everyone and found[2] is vectors
+            and found[3] == vectors.size()):
+        return found[4]
+    ranked = for_reader(user, candidates(), exclude_liked=exclude_liked)
+    with _kept_lock:
+        _kept[key] = (time.monotonic() + settings.PAGE_CACHE_SECONDS, everyone, vectors, vectors.size(), ranked)
+        _kept.move_to_end(key)
+        while len(_kept) > KEPT_RANKINGS:
+            _kept.popitem(last=False)
+    return ranked
 
 
 def explain(reason: Reason, titles: dict[int, str], liked_word: str = "papers you saved or upvoted") -> str:

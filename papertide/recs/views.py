@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from papertide.papers.models import Paper
 from papertide.recs import actions, exports, library_import
-from papertide.recs.foryou import candidates_between, explained, for_reader, recent_period, signals_of
+from papertide.recs.foryou import candidates_between, explained, kept_for_reader, recent_period, signals_of
 from papertide.recs.library_formats import MAX_BYTES, LibraryFormatError, read_library
 from papertide.recs.models import Interest, LibraryImport, Save
 from papertide.web.views import button_pressed, is_htmx
@@ -66,7 +66,8 @@ def for_you(request: HttpRequest) -> HttpResponse:
     first, last = recent_period()
     recommended = []
     if signals.enough and last is not None:
-        ranked = for_reader(request.user, candidates_between(first, last))[:FOR_YOU_PAPERS]
+        ranked = kept_for_reader(request.user, f"recent:{first}:{last}", lambda: candidates_between(first, last))
+        ranked = ranked[:FOR_YOU_PAPERS]
         papers = Paper.objects.in_bulk([s.paper_id for s in ranked])
         recommended = [(papers[s.paper_id], reason) for s, reason in explained(ranked) if s.paper_id in papers]
     return render(request, "recs/for_you.html", {

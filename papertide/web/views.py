@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,7 +24,7 @@ from papertide.papers.feed_filter import FeedFilter
 from papertide.papers.models import SORTS, DailyEntry, Paper, QueuedSubmission, Upvote
 from papertide.papers.text import author_key
 from papertide.recs.actions import has_enough, signals_version
-from papertide.recs.foryou import explained, for_reader
+from papertide.recs.foryou import explained, kept_for_reader
 from papertide.search.fulltext import STOP_WORDS
 from papertide.search.service import search as run_search
 from papertide.search.service import similar_papers
@@ -140,7 +141,12 @@ def _topics(request: HttpRequest, period: Period | None, listed) -> tuple[list[T
 
 def _for_you_page(request: HttpRequest, listed):
     """One page of the listed entries in the reader's "For you" order, each with its reason (`foryou_reason`)."""
-    ranked = for_reader(request.user, dict(listed.values_list("paper_id", "trend_log")), exclude_liked=False)
+    try:
+        listing = str(listed.query)  # the period, filter and topic: whatever chose these entries
+    except EmptyResultSet:
+        listing = "nothing"
+    ranked = kept_for_reader(request.user, listing, lambda: dict(listed.values_list("paper_id", "trend_log")),
+                             exclude_liked=False)
     page = Paginator(ranked, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
     reasons = {scored.paper_id: reason for scored, reason in explained(list(page.object_list))}
     by_paper = {e.paper_id: e for e in DailyEntry.objects.with_papers().filter(paper_id__in=reasons)}
