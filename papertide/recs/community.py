@@ -7,6 +7,7 @@ once (recs/profile.py reads it fresh); what it adds to everyone else's co-saves 
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from papertide.recs.models import Save
 ALPHA = 0.7
 BETA = 0.3
 KEPT_ROWS = 20_000  # papers' rows kept per process (each a few thousand numbers)
+KEPT_SCORES = 256  # sets of liked papers whose scores are kept per process
 
 
 @dataclass
@@ -89,6 +91,7 @@ class Community:
         self.paper_readers = np.asarray(matrix.sum(0)).ravel()
         self.reader_papers = np.asarray(matrix.sum(1)).ravel()
         self._rows: dict[int, PaperRow] = {}  # oldest first
+        self._scores: dict[bytes, CommunityScores] = {}  # oldest first
         self._rows_lock = threading.Lock()
 
     @property
@@ -98,8 +101,21 @@ class Community:
     def scores(self, liked: list[int] | np.ndarray) -> CommunityScores:
         """Item-kNN (asymmetric cosine on co-saves) and RP3beta (a two-step random walk liked paper → reader →
         paper, damped by popularity) for every paper kept with any of `liked`: sums of the liked papers' rows,
-        which are kept (`_row`), since readers share their popular papers."""
+        which are kept (`_row`), since readers share their popular papers. The last few hundred answers are kept
+        too: a reader going from one ranked page to the next asks again with the same papers."""
         liked = np.asarray(liked, dtype=np.int64)
+        key = hashlib.blake2b(liked.tobytes(), digest_size=16).digest()
+        with self._rows_lock:
+            found = self._scores.get(key)
+        if found is None:
+            found = self._scores_of(liked)
+            with self._rows_lock:
+                self._scores[key] = found
+                while len(self._scores) > KEPT_SCORES:
+                    self._scores.pop(next(iter(self._scores)))
+        return found
+
+    def _scores_of(self, liked: np.ndarray) -> CommunityScores:
         liked = liked[np.isin(liked, self.papers)]
         cols = np.searchsorted(self.papers, liked)
         rows = [self._row(int(col)) for col in cols]
