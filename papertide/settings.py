@@ -122,7 +122,7 @@ SERVE_REQUEST_SECONDS = conf.env_int("REQUEST_SECONDS", 30, minimum=1, maximum=3
 # One cache shared by all web workers (the API's rate-limit counters live there).
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": "papertide.file_cache.FileCache",
         "LOCATION": DATA_DIR / "cache",
     },
     # What each logged-in reader's every page asks for: their session and remembered feed filter. Apart from the
@@ -130,13 +130,13 @@ CACHES = {
     # entries at each write, and 200 readers in a 300-entry cache turned every page view into a database read
     # and a directory listing (logged-in feed p99 2x anonymous, docs/benchmarks.md).
     "readers": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": "papertide.file_cache.FileCache",
         "LOCATION": DATA_DIR / "reader-cache",
         "OPTIONS": {"MAX_ENTRIES": 100_000},  # < 1 kB each; written at log-in and on a change, not per view
     },
     # Rendered pages, shared by every reader and every web process on this machine (papertide/web/page_cache.py).
     "pages": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": "papertide.file_cache.FileCache",
         "LOCATION": DATA_DIR / "page-cache",
         "OPTIONS": {"MAX_ENTRIES": 3000},  # ~25 kB each on disk (compressed)
     },

@@ -129,3 +129,13 @@ def test_a_site_with_more_readers_than_a_default_cache_holds_keeps_every_session
             assert reader_client.get("/").status_code == 200
         tables = " ".join(query["sql"] for query in queries.captured_queries)
         assert "django_session" not in tables and "accounts_preferences" not in tables
+
+
+def test_the_file_cache_looks_at_its_size_now_and_then_and_keeps_to_it(tmp_path):
+    from papertide.file_cache import CULL_EVERY, FileCache
+
+    cache = FileCache(str(tmp_path), {"OPTIONS": {"MAX_ENTRIES": 300}})
+    for n in range(1000):
+        cache.set(f"page{n}", n)
+    assert 200 <= len(list(tmp_path.glob("*.djcache"))) <= 300 + CULL_EVERY
+    assert cache.get("page999") == 999

@@ -167,6 +167,25 @@ def test_a_ranked_page_is_kept_for_its_reader_until_their_signals_change(fan, al
     assert order(fan.get("/").content.decode())[0] != first[0]  # now one of hers: listed after the others
 
 
+def test_readers_ranked_on_one_page_each_get_their_own_order_and_reasons(fan, bob, settings,
+                                                                        django_capture_on_commit_callbacks):
+    settings.PAGE_CACHE_SECONDS = 60  # one frame kept for both: only the cards are theirs
+    with django_capture_on_commit_callbacks(execute=True):
+        for arxiv_id in PROTEIN:
+            actions.upvote(bob, Paper.objects.get(arxiv_id=arxiv_id))
+    his_client = Client()
+    his_client.force_login(bob)
+    hers, his = fan.get("/").content.decode(), his_client.get("/").content.decode()
+    assert hers.count("For you: ") == his.count("For you: ") == 50
+    assert re.findall(r'id="paper-(\d+)"', hers) != re.findall(r'id="paper-(\d+)"', his)
+    splatting = list(Paper.objects.filter(arxiv_id__in=SPLATTING).values_list("title", flat=True))
+    his_reasons = " ".join(re.findall(r'<p class="why foryou">(.*?)</p>', his))
+    assert "Close to" in his_reasons and not any(title in his_reasons for title in splatting)
+    assert any(title in " ".join(re.findall(r'<p class="why foryou">(.*?)</p>', hers)) for title in splatting)
+    header = his.split("<main")[0]
+    assert "bob" in header and "alice" not in header
+
+
 def test_paging_through_a_ranked_day_ranks_it_once_until_the_reader_changes_it(fan, monkeypatch, settings):
     settings.PAGE_CACHE_SECONDS = 60
     from papertide.recs import foryou

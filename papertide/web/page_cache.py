@@ -58,24 +58,39 @@ class Overlay:
     papers: list[int] = field(default_factory=list)
     listed_at: dict[int, float] = field(default_factory=dict)  # paper id -> timestamp of its daily entry
     discussion: dict[int, int] | None = None  # on a paper page: its comments' ids -> their writers' ids
+    personal: object = None  # what `shared_page(fill=…)` needs to fill in the reader's part (a "For you" list)
 
 
 def render_shared(request: HttpRequest, template: str, context: dict, papers: Iterable[Paper] = (),
-                  entries: Iterable[DailyEntry] = (), discussion: dict[int, int] | None = None) -> HttpResponse:
+                  entries: Iterable[DailyEntry] = (), discussion: dict[int, int] | None = None,
+                  personal: object = None) -> HttpResponse:
     """A reader-neutral page of these papers (and daily entries, and a paper's discussion: comment id -> writer id),
-    for a view decorated with @shared_page."""
+    for a view decorated with @shared_page; `personal` is kept with it for the decorator's `fill`."""
     response = render(request, template, {**context, "shared": True})
     response.overlay = Overlay([paper.pk for paper in papers],
-                               {entry.paper_id: entry.created_at.timestamp() for entry in entries}, discussion)
+                               {entry.paper_id: entry.created_at.timestamp() for entry in entries}, discussion,
+                               personal)
     return response
 
 
+def overlay_of(papers: Iterable[Paper] = (), entries: Iterable[DailyEntry] = ()) -> Overlay:
+    """The overlay of a part of a page filled in per reader (by a `fill`), as `render_shared` makes a page's."""
+    return Overlay([paper.pk for paper in papers], {entry.paper_id: entry.created_at.timestamp() for entry in entries})
+
+
+Fill = Callable[[HttpRequest, str, Overlay], tuple[str, Overlay]]
+
+
 def shared_page(vary: Callable[[HttpRequest], str] | None = None, cache: bool = True,
-                personal: Callable[[HttpRequest], str | None] | None = None):
+                personal: Callable[[HttpRequest], str | None] | None = None, fill: Fill | None = None):
     """Serve the view's page (made by `render_shared`) with the reader's overlay, from the shared cache unless
     `cache` is False. The key is the full path, plus `vary(request)`, plus `personal(request)` where that is not
-    None: a page made for one reader (their "For you"), kept for them alone under a key that changes with what it
-    depends on."""
+    None: a page made for one reader, kept for them alone under a key that changes with what it depends on.
+
+    A page whose overlay holds a `personal` part is a frame shared by every reader it is made for, with a part
+    that `fill(request, body, overlay)` puts in for each: a "For you" feed is one rendering of the header,
+    filters and calendar for all readers, and fifty kept cards in each reader's order (the overlay it returns is
+    laid over the whole page)."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
@@ -105,6 +120,8 @@ def shared_page(vary: Callable[[HttpRequest], str] | None = None, cache: bool = 
                     fresh_until = time.time() + settings.PAGE_CACHE_SECONDS
                     pages.set(key, (body, content_type, overlay, fresh_until), settings.PAGE_CACHE_SECONDS * STALE_FACTOR)
                     pages.delete(f"lock:{key}")
+            if fill is not None and overlay.personal is not None:
+                body, overlay = fill(request, body, overlay)
             response.content = apply_overlay(request, body, overlay).encode()
             return response
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import caches
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connection
@@ -15,6 +20,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from papertide.authors.rules import claimed_by
@@ -31,7 +37,8 @@ from papertide.search.service import similar_papers
 from papertide.topics.daily import Topic, topics_of
 from papertide.web.chips import filter_chips
 from papertide.web.forms import SubmitForm
-from papertide.web.page_cache import render_shared, shared_page
+from papertide.web.page_cache import CSRF_PLACEHOLDER, Overlay, overlay_of, render_shared, shared_page
+from papertide.web.templatetags.cards import paper_card
 from papertide.web.periods import Period, calendar_weeks, month_calendar
 from papertide.web.reader_filter import query_string, reader_filter, remember
 from papertide.web.return_to import return_to
@@ -64,17 +71,70 @@ def _sort(request: HttpRequest) -> str:
     return request.default_sort
 
 
-def _ranked_for_reader(request: HttpRequest) -> str | None:
-    """A page ranked "For you" is that reader's alone: kept for them, until what steers their ranking changes."""
-    if request.user.is_authenticated and _sort(request) == "foryou":
-        return f"for:{request.user.pk}:{signals_version(request.user)}"
-    return None
+def _for_you_kind(request: HttpRequest) -> str | None:
+    """A page sorted "For you" comes in three kinds, each kept apart: ranked (a frame shared by every reader it is
+    ranked for; each reader's cards are filled in by `_fill_for_you`), "start" (too few papers liked yet) and
+    "log in" (anonymous)."""
+    if _sort(request) != "foryou":
+        return None
+    if not request.user.is_authenticated:
+        return "foryou:log-in"
+    return "foryou:ranked" if has_enough(request.user) else "foryou:start"
+
+
+@dataclass
+class ForYouListing:
+    """What a ranked frame keeps for filling in a reader's cards: the listed papers with their trending scores
+    (arrays: a month's are unpickled at every view), and a key naming the listing (period, filter and topic)."""
+
+    key: str
+    papers: np.ndarray
+    trend: np.ndarray
+
+    def candidates(self) -> dict[int, float]:
+        return dict(zip(self.papers.tolist(), self.trend.tolist()))
+
+
+def _for_you_listing(listed) -> ForYouListing:
+    try:
+        sql = str(listed.query)  # whatever chose these entries
+    except EmptyResultSet:
+        sql = "nothing"
+    rows = list(listed.values_list("paper_id", "trend_log"))
+    return ForYouListing(hashlib.blake2b(sql.encode(), digest_size=16).hexdigest(),
+                         np.array([paper for paper, _ in rows], dtype=np.int64),
+                         np.array([float("nan") if trend is None else trend for _, trend in rows]))
+
+
+def _fill_for_you(request: HttpRequest, body: str, overlay: Overlay) -> tuple[str, Overlay]:
+    """The reader's page of the listing in their "For you" order, each card with its reason, put into the frame;
+    kept for them as long as a page is, until what steers their ranking changes."""
+    listing: ForYouListing = overlay.personal
+    ranked = kept_for_reader(request.user, listing.key, listing.candidates, exclude_liked=False)
+    page = Paginator(ranked, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
+    key = f"foryou-cards:{request.user.pk}:{signals_version(request.user)}:{listing.key}:{request.get_full_path()}"
+    found = caches["pages"].get(key) if settings.PAGE_CACHE_SECONDS > 0 else None
+    if found is None:
+        reasons = {scored.paper_id: reason for scored, reason in explained(list(page.object_list))}
+        by_paper = {e.paper_id: e for e in DailyEntry.objects.with_papers().filter(paper_id__in=reasons)}
+        entries = [by_paper[paper_id] for paper_id in reasons if paper_id in by_paper]
+        DailyEntry.count_recent_upvotes(entries)
+        context = {"request": request, "csrf_token": CSRF_PLACEHOLDER}  # the overlay puts the reader's token in
+        cards = "".join(paper_card(context, entry.paper, entry, True, reasons[entry.paper_id]) for entry in entries)
+        found = (cards, overlay_of([entry.paper for entry in entries], entries))
+        if settings.PAGE_CACHE_SECONDS > 0:
+            caches["pages"].set(key, found, settings.PAGE_CACHE_SECONDS)
+    cards, theirs = found
+    return body.replace(FOR_YOU_CARDS, cards, 1), theirs
 
 
 FEED_SORTS = {**SORTS, "foryou": "For you"}
 
 
-@shared_page(vary=_filter_key, personal=_ranked_for_reader)
+FOR_YOU_CARDS = "<!--papertide:foryou-cards-->"
+
+
+@shared_page(vary=_filter_key, personal=_for_you_kind, fill=_fill_for_you)
 def feed(request: HttpRequest, period: Period | dt.date | None) -> HttpResponse:
     """A day's, week's or month's papers within the reader's filter, sorted as the reader chose."""
     if isinstance(period, dt.date):
@@ -94,9 +154,12 @@ def feed(request: HttpRequest, period: Period | dt.date | None) -> HttpResponse:
     topics, topic = _topics(request, period, listed)
     if topic is not None:
         listed = listed.filter(paper_id__in=topic.paper_ids)
-    foryou_notice = ""
-    if sort == "foryou" and has_enough(request.user):
-        page = _for_you_page(request, listed)
+    foryou_notice, for_you = "", None
+    if sort == "foryou" and has_enough(request.user) and period is not None:
+        # The frame: counts and pager of the listing, its cards filled in per reader (_fill_for_you).
+        page = Paginator(listed.order_by("pk"), settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
+        if page.paginator.count:
+            page.object_list, for_you = [], _for_you_listing(listed)
     else:
         if sort == "foryou":
             foryou_notice = "start" if request.user.is_authenticated else "log in"
@@ -110,7 +173,8 @@ def feed(request: HttpRequest, period: Period | dt.date | None) -> HttpResponse:
                "keep": query_string(**in_topic)[1:], "foryou_notice": foryou_notice, "topic": topic,
                "topics": [(t, query_string(sort=None if sort == "trending" else sort, **{**keep, "topic": t.slug}))
                           for t in topics],
-               "all_topics": query_string(sort=None if sort == "trending" else sort, **keep) or "?"}
+               "all_topics": query_string(sort=None if sort == "trending" else sort, **keep) or "?",
+               "for_you_cards": mark_safe(FOR_YOU_CARDS) if for_you else ""}
     if period is not None:
         before, after = entries.day_before(period.first), entries.day_after(period.last)
         shown_day = period.first if period.kind == "day" else everything.latest_day()
@@ -126,7 +190,8 @@ def feed(request: HttpRequest, period: Period | dt.date | None) -> HttpResponse:
             "calendar": calendar,
             "chips": filter_chips(everything, f"{period.kind}:{period.slug}", chosen.filter, sort),
         }
-    return render_shared(request, "papertide/feed.html", context, [e.paper for e in page], page.object_list)
+    return render_shared(request, "papertide/feed.html", context, [e.paper for e in page], page.object_list,
+                         personal=for_you)
 
 
 def _topics(request: HttpRequest, period: Period | None, listed) -> tuple[list[Topic], Topic | None]:
@@ -137,25 +202,6 @@ def _topics(request: HttpRequest, period: Period | None, listed) -> tuple[list[T
     topics = topics_of(list(listed.values_list("paper_id", flat=True)))
     wanted = request.GET.get("topic")
     return topics, next((t for t in topics if t.slug == wanted), None) if wanted else None
-
-
-def _for_you_page(request: HttpRequest, listed):
-    """One page of the listed entries in the reader's "For you" order, each with its reason (`foryou_reason`)."""
-    try:
-        listing = str(listed.query)  # the period, filter and topic: whatever chose these entries
-    except EmptyResultSet:
-        listing = "nothing"
-    ranked = kept_for_reader(request.user, listing, lambda: dict(listed.values_list("paper_id", "trend_log")),
-                             exclude_liked=False)
-    page = Paginator(ranked, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
-    reasons = {scored.paper_id: reason for scored, reason in explained(list(page.object_list))}
-    by_paper = {e.paper_id: e for e in DailyEntry.objects.with_papers().filter(paper_id__in=reasons)}
-    page.object_list = [by_paper[paper_id] for paper_id in reasons if paper_id in by_paper]
-    for entry in page.object_list:
-        entry.foryou_reason = reasons[entry.paper_id]
-    return page
-
-
 
 
 @require_POST
