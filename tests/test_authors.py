@@ -103,3 +103,12 @@ def test_the_profile_keeps_only_web_links(as_alice, alice, paper):
     assert profile.links == ["https://ada.example", "http://x.example"]
     page = Client().get("/people/alice/").content.decode()
     assert "Analytical Engines" in page and "javascript:" not in page
+
+
+def test_a_kept_paper_page_shows_the_badge_once_the_claim_is_approved(settings, alice, paper):
+    settings.PAGE_CACHE_SECONDS = 60  # as served: the page is kept, and approving a claim is no comment
+    discussion.post(alice, paper, "I wrote this; ask away")
+    assert '<span class="badge">author</span>' not in Client().get("/papers/2411.17770/").content.decode()
+    rules.approve([rules.claim(alice, paper, "Ada Lovelace")], None)
+    page = Client().get("/papers/2411.17770/").content.decode()
+    assert page.count('<span class="badge">author</span>') == 1 and 'href="/people/alice/"' in page

@@ -93,6 +93,9 @@ def _approve(found: Claim, how: str, moderator) -> None:
                 Claim.Status.APPROVED, how, timezone.now(), moderator)
             found.save()
             Profile.objects.get_or_create(user=found.user, defaults={"name": found.name})
+            # The badge is on these papers' pages: key their kept pages anew, as a new comment does.
+            named = set(_papers_named(found.name)) | ({found.paper_id} if found.paper_id else set())
+            Paper.objects.filter(pk__in=named).update(discussed_at=timezone.now())
     except IntegrityError:
         raise Refused(f"{found.name} is claimed by another reader already", 409) from None
 
@@ -123,11 +126,16 @@ def claimed_by(names) -> dict[str, Claimant]:
         key__in=keys, status=Claim.Status.APPROVED).values_list("key", "user_id", "user__username")}
 
 
-def papers_of(user) -> list[Paper]:
-    """Every paper on the site by the names this reader has claimed, newest first."""
+def _papers_named(name: str) -> list[int]:
+    """The site's papers by this name (case and accents ignored), as its author page finds them."""
     from papertide.search.service import search
 
+    return search(f'author:"{name}"', limit=500).paper_ids
+
+
+def papers_of(user) -> list[Paper]:
+    """Every paper on the site by the names this reader has claimed, newest first."""
     ids: list[int] = []
     for name in Claim.objects.filter(user=user, status=Claim.Status.APPROVED).values_list("name", flat=True):
-        ids += [pk for pk in search(f'author:"{name}"', limit=500).paper_ids if pk not in ids]
+        ids += [pk for pk in _papers_named(name) if pk not in ids]
     return sorted(Paper.objects.in_order(ids), key=lambda p: p.published or timezone.now(), reverse=True)
