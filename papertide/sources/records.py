@@ -108,7 +108,8 @@ def sanitized(record: PaperRecord) -> PaperRecord:
     for name in ("published", "updated"):
         moment = getattr(record, name)
         if moment is not None:  # a source without a time zone means UTC, as arXiv's do
-            setattr(record, name, _aware(moment) if days.within(moment) and _aware(moment) <= latest else None)
+            moment = _aware(moment)
+            setattr(record, name, moment if days.within(moment) and moment <= latest else None)
     if record.listed_on is not None and (not days.within(record.listed_on) or record.listed_on > latest.date()):
         record.listed_on = None
     for name in COUNT_FIELDS:

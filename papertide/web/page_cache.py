@@ -67,14 +67,13 @@ def render_shared(request: HttpRequest, template: str, context: dict, papers: It
     """A reader-neutral page of these papers (and daily entries, and a paper's discussion: comment id -> writer id),
     for a view decorated with @shared_page; `personal` is kept with it for the decorator's `fill`."""
     response = render(request, template, {**context, "shared": True})
-    response.overlay = Overlay([paper.pk for paper in papers],
-                               {entry.paper_id: entry.created_at.timestamp() for entry in entries}, discussion,
-                               personal)
+    response.overlay = overlay_of(papers, entries)
+    response.overlay.discussion, response.overlay.personal = discussion, personal
     return response
 
 
 def overlay_of(papers: Iterable[Paper] = (), entries: Iterable[DailyEntry] = ()) -> Overlay:
-    """The overlay of a part of a page filled in per reader (by a `fill`), as `render_shared` makes a page's."""
+    """The overlay of these papers and daily entries: a shared page's, or a part filled in per reader (a `fill`)."""
     return Overlay([paper.pk for paper in papers], {entry.paper_id: entry.created_at.timestamp() for entry in entries})
 
 

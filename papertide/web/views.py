@@ -110,11 +110,11 @@ def _fill_for_you(request: HttpRequest, body: str, overlay: Overlay) -> tuple[st
     """The reader's page of the listing in their "For you" order, each card with its reason, put into the frame;
     kept for them as long as a page is, until what steers their ranking changes."""
     listing: ForYouListing = overlay.personal
-    ranked = kept_for_reader(request.user, listing.key, listing.candidates, exclude_liked=False)
-    page = Paginator(ranked, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
     key = f"foryou-cards:{request.user.pk}:{signals_version(request.user)}:{listing.key}:{request.get_full_path()}"
     found = caches["pages"].get(key) if settings.PAGE_CACHE_SECONDS > 0 else None
-    if found is None:
+    if found is None:  # ranked only then: the cards are kept for every process, a ranking for its own
+        ranked = kept_for_reader(request.user, listing.key, listing.candidates, exclude_liked=False)
+        page = Paginator(ranked, settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
         reasons = {scored.paper_id: reason for scored, reason in explained(list(page.object_list))}
         by_paper = {e.paper_id: e for e in DailyEntry.objects.with_papers().filter(paper_id__in=reasons)}
         entries = [by_paper[paper_id] for paper_id in reasons if paper_id in by_paper]
