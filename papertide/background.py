@@ -11,6 +11,8 @@ from collections.abc import Callable
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from papertide import stopping
+
 
 def claim(jobs, job_id: int, *, queued: str, running: str) -> bool:
     """Take a queued job (one conditional UPDATE: of several processes trying, one gets it)."""
@@ -37,6 +39,8 @@ def finish_waiting(jobs, process: Callable[[int], bool], *, running: str, queued
     ran = 0
     for job_id in jobs.filter(status=queued, created_at__lt=now - dt.timedelta(seconds=5)).order_by("pk")\
             .values_list("pk", flat=True):
+        if stopping.requested():
+            break
         if not connection.in_atomic_block:  # a caller's transaction (a test's) keeps its connection
             close_old_connections()
         ran += process(job_id)

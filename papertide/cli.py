@@ -713,10 +713,13 @@ def _digest_day(value: str | None) -> dt.date:
 @click.option("--no-progress", is_flag=True, help="No progress bar (for logs).")
 def digest_send(frequency: str, day: str | None, dry_run: bool, no_progress: bool) -> None:
     """Send this period's digest to every confirmed subscriber who chose it, at most once each.
-    Safe to re-run, and to kill: a re-run sends what is left and nothing twice."""
+    Safe to re-run, and to kill: a re-run sends what is left and nothing twice. SIGTERM or Ctrl-C stops it between
+    two messages."""
     setup_django(migrate=True)
+    from papertide import stopping
     from papertide.digests.sender import MailServerUnreachable, send_digests
 
+    stopping.install()
     try:
         report = send_digests(frequency, _digest_day(day), dry_run=dry_run, progress=not no_progress, echo=click.echo)
     except MailServerUnreachable as exc:
@@ -735,8 +738,10 @@ def notify_send(day: str | None) -> None:
     """Email each reader what they were told since their last email, of the kinds they chose: at most one email a
     reader a day, however often this runs (the worker runs it daily)."""
     setup_django(migrate=True)
+    from papertide import stopping
     from papertide.notifications.mail import send_emails
 
+    stopping.install()
     click.echo(str(send_emails(_digest_day(day))))
 
 
@@ -780,9 +785,13 @@ def digest_preview(email: str, frequency: str | None, day: str | None, output: P
 @cli.command()
 @click.option("--once", is_flag=True, help="Run the jobs that are due now, then exit.")
 def worker(once: bool) -> None:
-    """Run scheduled jobs: the daily arXiv ingest (then indexing) at PAPERTIDE_INGEST_TIME."""
+    """Run scheduled jobs: the daily arXiv ingest (then indexing) at PAPERTIDE_INGEST_TIME, digests, notification
+    emails. SIGTERM or Ctrl-C stops it between two messages or jobs (a second one at once)."""
     setup_django(migrate=True)
+    from papertide import stopping
     from papertide.ingest.worker import run_due_jobs, run_forever
+
+    stopping.install()
 
     if once:
         ran = run_due_jobs()

@@ -119,7 +119,7 @@ SERVE_WORKERS = conf.env_int("WORKERS", 2, minimum=1, maximum=64)
 # How long a client may take to send a request head, or pause while sending a body (web/request_buffering.py).
 SERVE_REQUEST_SECONDS = conf.env_int("REQUEST_SECONDS", 30, minimum=1, maximum=3600)
 
-# One cache shared by all web workers (the API's rate-limit counters live there).
+# One cache shared by all web workers on this machine (the API's rate-limit counters live there on SQLite).
 CACHES = {
     "default": {
         "BACKEND": "papertide.file_cache.FileCache",
@@ -147,6 +147,13 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 20_000},  # ~1.5 kB each
     },
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Web processes on several machines: what one of them writes (a session, a log-out, a reader's filter, an unread
+    # count) every other must see, so the shared caches live in the database (papertide_cache, web/models.py).
+    # Rendered pages and cards stay with each process: their keys carry the versions they were made from.
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "papertide_cache",
+                         "KEY_PREFIX": "site", "OPTIONS": {"MAX_ENTRIES": 200_000}}
+    CACHES["readers"] = {**CACHES["default"], "KEY_PREFIX": "readers"}
 PAGE_CACHE_SECONDS = conf.env_int("PAGE_CACHE_SECONDS", 30, minimum=0, maximum=3600)
 
 # API (docs/api.md)
@@ -288,11 +295,15 @@ COMMENT_TRUSTED_UPVOTES = conf.env_int("COMMENT_TRUSTED_UPVOTES", 2, minimum=0)
 # Entries: a domain ("@uni.example"), an address, or an ORCID iD bound to an address ("0000-0002-1825-0097=a@b.c").
 AUTHOR_CLAIM_ALLOW = conf.env_list("AUTHOR_CLAIM_ALLOW", [])
 
+# Lines carry the id of the request they were written for (web/request_id.py); "json": one object a line.
+LOG_FORMAT = conf.env_choice("LOG_FORMAT", "plain", ("plain", "json"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "papertide.logs.RequestIdFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+                   "json": {"()": "papertide.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": conf.env_choice(
         "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")
     )},

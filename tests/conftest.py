@@ -45,11 +45,14 @@ def indexed_demo(django_db_setup, django_db_blocker, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Rate-limit counters, sessions and pages live in caches shared by every test: start empty."""
+    """Rate-limit counters, sessions and pages live in caches shared by every test: start empty. Caches kept in the
+    database (PostgreSQL) start empty with each test's database."""
     from django.core.cache import caches
+    from django.core.cache.backends.db import DatabaseCache
 
     for name in ("default", "readers", "pages", "cards"):
-        caches[name].clear()
+        if not isinstance(caches[name], DatabaseCache):
+            caches[name].clear()
     yield
 
 

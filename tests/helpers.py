@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -90,3 +92,16 @@ def cut_feed(items: int) -> bytes:
     data = gzip.decompress(DEMO_FEED_PATH.read_bytes()).decode()
     starts = [m.start() for m in re.finditer(r"<item>", data)]
     return (data[: starts[items]] + "</channel>\n</rss>\n").encode()
+
+
+@contextmanager
+def at_most_queries(limit: int) -> Iterator[None]:
+    """At most `limit` queries of the site's data. On PostgreSQL the shared caches (sessions, readers' settings) are
+    a table too, so that several machines see them: reading them is the cache's work, as a file read is on SQLite."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        yield
+    asked = [query["sql"] for query in queries.captured_queries if "papertide_cache" not in query["sql"]]
+    assert len(asked) <= limit, f"{len(asked)} queries, expected at most {limit}:\n" + "\n".join(asked)

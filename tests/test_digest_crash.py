@@ -70,3 +70,45 @@ def test_two_senders_at_once_send_each_digest_once(tmp_path):
     with sqlite3.connect(tmp_path / "papertide.sqlite3") as db:
         assert db.execute("SELECT status, COUNT(*) FROM digests_digest GROUP BY status").fetchall() == [
             ("sent", SUBSCRIBERS)]
+
+
+MAKE_DUE_DIGEST = f"""
+import datetime as dt
+from papertide.digests.models import Subscriber
+from papertide.ingest.models import ScheduledJob
+Subscriber.objects.bulk_create([Subscriber(email=f"reader{{n}}@example.org", confirmed_at=dt.datetime.now(dt.UTC),
+                                           send_empty=True) for n in range({SUBSCRIBERS})])
+ScheduledJob.objects.create(name="daily-digest", next_due_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+"""
+
+
+def test_a_worker_stopped_with_sigterm_mid_digests_leaves_none_in_doubt_and_the_next_finishes(tmp_path):
+    """A restart (systemd's SIGTERM) during the digests: the worker stops between two messages, so no digest is left
+    "sending" (later "in doubt", never sent), and the job is due again for the next worker, which sends the rest."""
+    assert run_papertide(tmp_path, "migrate").returncode == 0
+    made = run_papertide(tmp_path, "manage", "shell", "-c", MAKE_DUE_DIGEST)
+    assert made.returncode == 0, made.stderr
+    with SmtpServer() as smtp:
+        env = papertide_env(tmp_path, **smtp.settings(), DIGEST_SEND_RATE="150")
+        worker = subprocess.Popen([sys.executable, "-m", "papertide", "worker"], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 60
+        while len(smtp.messages) < SUBSCRIBERS // 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        worker.send_signal(signal.SIGTERM)
+        log = worker.communicate(timeout=20)[0]
+        assert worker.returncode == 0, log
+        assert "SIGTERM: stopping at the next safe point" in log and "worker stopped" in log
+        delivered_before = len(smtp.messages)
+        assert delivered_before < SUBSCRIBERS, "the worker was not stopped mid-run"
+        with sqlite3.connect(tmp_path / "papertide.sqlite3") as db:
+            statuses = dict(db.execute("SELECT status, COUNT(*) FROM digests_digest GROUP BY status").fetchall())
+            due = db.execute("SELECT next_due_at < datetime('now') FROM ingest_scheduledjob "
+                             "WHERE name = 'daily-digest'").fetchone()[0]
+        assert statuses.get("sending", 0) == statuses.get("in-doubt", 0) == 0
+        assert statuses["sent"] == delivered_before and due  # the rest waits for the next worker, not tomorrow
+
+        rerun = run_papertide(tmp_path, "worker", "--once", **smtp.settings())
+        assert rerun.returncode == 0 and "daily-digest" in rerun.stdout, rerun.stderr
+        per_address = collections.Counter(m["To"] for m in smtp.messages)
+    assert len(per_address) == SUBSCRIBERS and set(per_address.values()) == {1}

@@ -15,6 +15,7 @@ from papertide.papers.upsert import upsert_papers
 from papertide.sources.records import PaperRecord
 from papertide.web import visits
 from papertide.web.page_cache import CSRF_PLACEHOLDER
+from tests.helpers import at_most_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -55,11 +56,11 @@ def test_a_logged_in_reader_shares_the_kept_page_but_sees_their_own_upvote_at_on
     assert 'aria-pressed="true"' not in theirs and alice.username not in theirs and bob.username in theirs
 
 
-def test_the_overlay_needs_one_query_for_the_readers_upvotes(client, alice, django_assert_max_num_queries):
+def test_the_overlay_needs_one_query_for_the_readers_upvotes(client, alice):
     Client().get("/")
     client.force_login(alice)
     client.get("/")  # her first page also counts the papers she likes ("For you"), kept in the readers' cache
-    with django_assert_max_num_queries(5):  # the latest day, session, user, filter, upvotes on the page
+    with at_most_queries(5):  # the latest day, session, user, filter, upvotes on the page
         assert client.get("/").status_code == 200
 
 

@@ -1,9 +1,14 @@
 """`papertide serve` with PAPERTIDE_DATABASE_URL, as an operator runs it: the PostgreSQL tier only (the test
 database's server, with a database of the site's own)."""
 
+import http.cookiejar
 import json
+import re
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
@@ -61,3 +66,60 @@ def test_serve_on_postgresql_loads_the_demo_day_and_searches_it(tmp_path, site_d
     with psycopg.connect(**params) as db:
         assert db.execute("SELECT count(*) FROM papers_paper").fetchone()[0] == 1504
         assert db.execute("SELECT count(*) FROM papers_dailyentry WHERE day = '2024-11-28'").fetchone()[0] == 935
+
+
+def _form_token(opener, url: str) -> str:
+    with opener.open(url, timeout=30) as page:
+        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.read().decode())[1]
+
+
+def _status(opener, url: str) -> int:
+    try:
+        with opener.open(url, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_two_web_nodes_on_one_database_are_one_site(tmp_path, site_database):
+    """Two `serve` processes with data directories of their own (two machines: no shared folder) behind one
+    address: a reader logged in on one is logged in on the other, logging out on one logs out on both, and the
+    API's rate limit is counted once for both."""
+    url, _ = site_database
+    shared = {"DATABASE_URL": url, "SECRET_KEY": "one-key-for-every-node-" + "x" * 30, "API_RATE_LIMIT": "6"}
+    assert run_papertide(tmp_path, "migrate", **shared).returncode == 0
+    made = run_papertide(tmp_path, "manage", "shell", "-c", "from django.contrib.auth.models import User; "
+                         "User.objects.create_user('ada', 'ada@example.org', 'a long passphrase 42')", **shared)
+    assert made.returncode == 0, made.stderr
+    nodes = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        nodes.append(start_server(tmp_path / name, "--no-demo", **shared))
+    try:
+        (_, a), (_, b) = nodes
+        for process, base in nodes:
+            wait_for_http(base + "/healthz", process, timeout=120)
+        jar = http.cookiejar.CookieJar()
+        reader = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        login = urllib.parse.urlencode({"username": "ada", "password": "a long passphrase 42",
+                                        "csrfmiddlewaretoken": _form_token(reader, a + "/accounts/login/")}).encode()
+        reader.open(urllib.request.Request(a + "/accounts/login/", data=login,
+                                           headers={"Referer": a + "/accounts/login/"}), timeout=30).read()
+        assert ">ada</a>" in reader.open(b + "/", timeout=30).read().decode()  # the session, on the other node
+        [session] = [cookie.value for cookie in jar if cookie.name == "sessionid"]
+        logout = urllib.parse.urlencode({"csrfmiddlewaretoken": _form_token(reader, b + "/profile/")}).encode()
+        reader.open(urllib.request.Request(b + "/accounts/logout/", data=logout, headers={"Referer": b + "/"}),
+                    timeout=30).read()
+        # Its end, everywhere: the logged-out session's cookie (kept by a thief, say) opens nothing on node a.
+        kept = urllib.request.Request(a + "/", headers={"Cookie": f"sessionid={session}"})
+        assert ">ada</a>" not in urllib.request.urlopen(kept, timeout=30).read().decode()
+
+        anonymous = urllib.request.build_opener()
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda n: _status(anonymous, (a, b)[n % 2] + "/api/daily_papers"), range(18)))
+        assert answers.count(200) == 6 and answers.count(429) == 12, answers
+    finally:
+        logs = [stop_server(process) for process, _ in nodes]
+    assert not any("Traceback" in log for log in logs), logs
+    for name in ("a", "b"):  # nothing the site shares was kept in a node's own folder
+        assert not (tmp_path / name / "cache").exists() and not (tmp_path / name / "reader-cache").exists()

@@ -1,8 +1,10 @@
 """`papertide serve` end to end: a real server process on a free port, real HTTP."""
 
 import http.cookiejar
+import json
 import re
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -85,3 +87,39 @@ def test_emailed_links_point_to_the_port_serve_was_given(server):
     [mail] = (data_dir / "outbox").glob("*.log")
     links = re.findall(r"http://\S+/subscribe/confirm/\S+/", mail.read_text())
     assert links and all(link.startswith(base + "/") for link in links)
+
+
+def test_every_log_line_of_a_request_carries_its_id(tmp_path):
+    """An operator following a reader's report: the id in the response's X-Request-ID header finds the request's
+    access line and the lines the site wrote for it (here as JSON, PAPERTIDE_LOG_FORMAT=json)."""
+    process, base = start_server(tmp_path, "--no-demo", LOG_FORMAT="json", TRUSTED_PROXIES="1")
+    try:
+        wait_for_http(base + "/healthz", process)
+        proxied = {"X-Forwarded-For": "203.0.113.9", "X-Request-ID": "nginx-4f2a"}
+        with urllib.request.urlopen(urllib.request.Request(base + "/healthz", headers=proxied), timeout=30) as answer:
+            assert answer.headers["X-Request-ID"] == "nginx-4f2a"  # the trusted proxy's id runs through both logs
+        forged = {"X-Request-ID": "x" * 65}
+        with urllib.request.urlopen(urllib.request.Request(base + "/healthz", headers=forged), timeout=30) as answer:
+            assert re.fullmatch(r"[0-9a-f]{16}", answer.headers["X-Request-ID"])
+        try:
+            urllib.request.urlopen(base + "/papers/no-such-paper/", timeout=30)
+        except urllib.error.HTTPError as error:
+            assert error.code == 404
+            request_id = error.headers["X-Request-ID"]
+    finally:
+        log = stop_server(process)
+    assert re.fullmatch(r"[0-9a-f]{16}", request_id)
+    written = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    [not_found] = [line for line in written if line["request_id"] == request_id]
+    assert not_found["level"] == "WARNING" and "/papers/no-such-paper/" in not_found["message"]
+    assert any("GET /papers/no-such-paper/" in line and line.endswith(request_id) for line in log.splitlines())
+
+
+def test_a_request_id_from_a_client_is_not_believed_without_a_trusted_proxy(settings):
+    from papertide.web.request_id import _given
+
+    settings.TRUSTED_PROXIES = 0
+    assert _given({"HTTP_X_REQUEST_ID": "someone-elses-id"}) is None
+    settings.TRUSTED_PROXIES = 1
+    assert _given({"HTTP_X_REQUEST_ID": "someone-elses-id"}) == "someone-elses-id"
+    assert _given({"HTTP_X_REQUEST_ID": "two words"}) is None  # nothing but an id reaches the logs

@@ -25,6 +25,7 @@ from django.core.mail import get_connection
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from papertide import stopping
 from papertide.digests.compose import PaperBlocks, compose, message_key
 from papertide.digests.models import Digest, DigestItem, Subscriber
 from papertide.digests.selection import Candidates, DigestPeriod
@@ -49,6 +50,7 @@ class SendReport:
     bounced: int = 0
     retry_later: int = 0
     in_doubt: int = 0
+    stopped: bool = False  # on request (SIGTERM, Ctrl-C), between two messages
     seconds: float = 0.0
 
     def __str__(self) -> str:
@@ -66,6 +68,8 @@ class SendReport:
             parts.append(f"{self.retry_later} to retry on the next run (temporary failures)")
         if self.in_doubt:
             parts.append(f"{self.in_doubt} in doubt (a sender stopped while handing them over; not resent)")
+        if self.stopped:
+            parts.append("stopped on request before the end (run again to send the rest)")
         return ", ".join(parts) + f"; {self.seconds:.1f} s"
 
 
@@ -176,12 +180,15 @@ def send_digests(frequency: str, day: dt.date, *, dry_run: bool = False, progres
     try:
         with tqdm(total=total, desc=f"Digests {period.key}", unit="subscriber", disable=not progress) as bar:
             last_pk = 0
-            while True:
+            while not report.stopped:
                 batch = list(subscribers.filter(pk__gt=last_pk)[:BATCH])
                 if not batch:
                     break
                 last_pk = batch[-1].pk
                 for plan in _record(batch, period, candidates, report, dry_run):
+                    if stopping.requested():  # between two messages: none is left "sending"
+                        report.stopped = True
+                        break
                     if dry_run:
                         titles = "; ".join(p.title[:60] for p in plan.papers[:3])
                         echo(f"{plan.subscriber.email}: {len(plan.papers)} papers"

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.utils import timezone
 
+from papertide import stopping
 from papertide.papers import submissions
 from papertide.recs import library_import
 
@@ -92,6 +92,8 @@ def run_due_jobs(now: dt.datetime | None = None) -> list[str]:
     now = now or timezone.now()
     ran = []
     for name, (schedule_setting, job, switch) in JOBS.items():
+        if stopping.requested():
+            break
         if switch is not None and not getattr(settings, switch):
             continue
         schedule = getattr(settings, schedule_setting)
@@ -109,16 +111,24 @@ def run_due_jobs(now: dt.datetime | None = None) -> list[str]:
         except Exception:
             log.exception("%s failed; it runs again at its next due time", name)
         ran.append(name)
+        if stopping.requested():
+            # The job stopped at a safe point, maybe before its end: due again now, so that the next worker to
+            # start (this one restarted, or another) finishes it instead of waiting for its next due time. Every
+            # job is idempotent, so one that had in fact finished only finds nothing left to do.
+            ScheduledJob.objects.filter(pk=row.pk).update(next_due_at=row.next_due_at)
+            log.info("%s: stopped on request; due again for the next worker", name)
+            break
     return ran
 
 
 def run_forever(poll_seconds: float = 30.0) -> None:
     log.info("worker started; daily ingest at %s, digests at %s (weekly: %s)", settings.INGEST_SCHEDULE.describe(),
              settings.DIGEST_SCHEDULE.describe(), settings.WEEKLY_DIGEST_SCHEDULE.describe())
-    while True:
+    while not stopping.requested():
         run_due_jobs()
-        if submissions.process_waiting():  # left behind by a web process
+        if not stopping.requested() and submissions.process_waiting():  # left behind by a web process
             log.info("finished submissions a web process had left")
-        if library_import.process_waiting():
+        if not stopping.requested() and library_import.process_waiting():
             log.info("finished library imports a web process had left")
-        time.sleep(poll_seconds)
+        stopping.wait(poll_seconds)
+    log.info("worker stopped")

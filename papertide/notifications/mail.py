@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from papertide import stopping
 from papertide.notifications.models import Choices, Email, Kind, Notification
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,8 @@ def send_emails(day: dt.date | None = None) -> Report:
     waiting = (Notification.objects.filter(emailed_at__isnull=True, read_at__isnull=True)
                .values_list("user_id", flat=True).distinct())
     for user in get_user_model().objects.filter(pk__in=waiting, is_active=True).exclude(email=""):
+        if stopping.requested():  # between two emails (SIGTERM): the rest go on the next run
+            break
         kinds = choices_of(user).emailed_kinds()
         items = list(Notification.objects.filter(user=user, emailed_at__isnull=True, read_at__isnull=True,
                                                  kind__in=kinds)

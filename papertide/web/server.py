@@ -47,7 +47,7 @@ def run_server(*, host: str, port: int, workers: int, threads: int) -> None:
             "threads": threads,
             "worker_class": "papertide.web.request_buffering.BufferingThreadWorker",
             "accesslog": "-",
-            "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms',
+            "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms %({x-request-id}o)s',
             "errorlog": "-",
             "proc_name": "papertide",
             "graceful_timeout": 10,
