@@ -171,6 +171,24 @@ def migrate_command() -> None:
     click.echo("The database is up to date.")
 
 
+@cli.command("check")
+def check_command() -> None:
+    """Check the settings, the database and its migrations, the search index, the shared cache and the mail
+    server (a session is opened, nothing is sent); exit status 1 if any fails."""
+    setup_django()
+    from django.db import connection
+
+    if connection.vendor == "sqlite":  # as every command on one machine does; on PostgreSQL it is reported
+        migrate_database(verbosity=0)
+    from papertide.operations import run_checks
+
+    results = run_checks()
+    for result in results:
+        click.echo(f"{'ok' if result.ok else 'FAILED':>6}  {result.name}: {result.detail}")
+    if not all(result.ok for result in results):
+        raise SystemExit(1)
+
+
 @cli.command("trending")
 def trending_command() -> None:
     """Recompute every paper's trending score (after changing a PAPERTIDE_TRENDING_ setting)."""

@@ -3,7 +3,8 @@ import sqlite3
 
 from papertide.demo import DEMO_FEED_PATH
 from tests.conftest import FIXTURES
-from tests.helpers import run_papertide
+from tests.helpers import free_port, run_papertide
+from tests.smtp import SmtpServer
 
 
 def count_papers(data_dir) -> int:
@@ -88,3 +89,17 @@ def test_an_empty_feed_is_a_normal_result(tmp_path):
     result = run_papertide(tmp_path, "import", "arxiv-rss", str(FIXTURES / "arxiv/rss/empty_rss_mock_feed.xml"))
     assert result.returncode == 0
     assert "empty announcement feed" in result.stdout
+
+
+def test_check_says_what_works_and_what_to_fix(tmp_path):
+    with SmtpServer() as smtp:
+        good = run_papertide(tmp_path, "check", **smtp.settings(), BASE_URL="https://papers.example.org")
+        assert good.returncode == 0, good.stdout + good.stderr
+        assert f"ok  mail: 127.0.0.1:{smtp.port} accepts a session" in good.stdout
+        assert "ok  database: sqlite" in good.stdout and "ok  search index: 0 papers" in good.stdout
+        assert not smtp.messages  # a check sends nothing
+    port = free_port()  # nobody listens there
+    bad = run_papertide(tmp_path, "check", SMTP_HOST="127.0.0.1", SMTP_PORT=str(port), SMTP_SECURITY="none")
+    assert bad.returncode == 1
+    assert f"FAILED  mail: cannot reach 127.0.0.1:{port}" in bad.stdout and "PAPERTIDE_SMTP_PORT" not in bad.stderr
+    assert "set PAPERTIDE_BASE_URL to the address readers use" in bad.stdout  # mail would link to 127.0.0.1

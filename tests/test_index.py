@@ -1,6 +1,7 @@
 """The index stage: resumable, idempotent, re-embeds only what changed."""
 
 import json
+import os
 import signal
 import sqlite3
 import subprocess
@@ -123,7 +124,7 @@ def test_a_killed_index_run_resumes_without_loss_or_duplicates(tmp_path):
     assert FullTextIndex(tmp_path / "index" / "fulltext").count() == papers
     manifest = json.loads((tmp_path / "index" / "vectors.json").read_text())
     assert manifest["count"] == papers
-    ids = np.load(tmp_path / "index" / "vectors-ids.npy")
+    ids = np.load(tmp_path / "index" / manifest["generation"] / "vectors-ids.npy")
     assert len(set(ids.tolist())) == papers
 
 
@@ -150,3 +151,57 @@ def test_changing_the_model_embeds_every_paper_again(tmp_path):
     assert f"{papers} embedded" in rerun.stdout, rerun.stderr
     assert json.loads((tmp_path / "index" / "vectors.json").read_text())["model"] == str(local_model)
     assert count(tmp_path, f"select count(*) from search_paperembedding where model = '{local_model}'") == papers
+
+
+@pytest.mark.django_db
+def test_an_index_of_another_schema_is_never_deleted_by_a_reader_and_rebuilt_beside_it(index_dir):
+    """An upgrade under way: a web process of the new version meets the index the old worker still writes. It reads
+    nothing from it and deletes nothing; the next index run builds the new schema beside it and swaps."""
+    from papertide.search import fulltext
+    from papertide.search.query import parse_query
+
+    load_demo_day()
+    run_index(progress=False)
+    (index_dir / "fulltext" / fulltext.VERSION_FILE).write_text("1")  # as an older version left it
+    files = sorted(path.name for path in (index_dir / "fulltext").iterdir())
+    web = FullTextIndex(index_dir / "fulltext")
+    assert web.count() == 0 and web.search(parse_query("dark matter"), 5) == []
+    assert sorted(path.name for path in (index_dir / "fulltext").iterdir()) == files  # untouched
+    report = run_index(progress=False)
+    assert report.full_text == 1504
+    assert web.count() == 1504 and web.search(parse_query("dark matter"), 5)  # the same reader, on the new one
+
+
+def test_a_reader_opening_the_vectors_while_they_are_written_sees_one_generation_whole(tmp_path, monkeypatch):
+    """Each vector file was replaced on its own: a web process opening the index between two of them paired the new
+    matrix with the old ids (wrong papers for every search). Now a write is a generation made live at once."""
+    from papertide.search import vectors
+
+    writer = vectors.VectorIndex(tmp_path)
+    writer.write(np.arange(1, 4), np.eye(3, dtype=np.float32), "model", None)
+    seen = []
+    save, replace = vectors._save_array, os.replace
+
+    def read():
+        reader = vectors.VectorIndex(tmp_path)  # a web process starting now
+        seen.append((reader.size(), reader.rows_of([1, 2, 3, 4, 5])[1].shape[0], reader.nearest(
+            np.array([0, 0, 1, 0, 0], np.float32)[:reader.matrix.shape[1]], 1)))
+
+    def save_then_read(path, array):
+        save(path, array)
+        read()
+
+    def replace_then_read(source, target):
+        replace(source, target)
+        if not str(target).endswith(vectors.MANIFEST):
+            read()
+
+    monkeypatch.setattr(vectors, "_save_array", save_then_read)
+    monkeypatch.setattr(os, "replace", replace_then_read)
+    writer.write(np.arange(1, 6), np.eye(5, dtype=np.float32), "model", None)
+    assert seen and all(found == (3, 3, [(3, 1.0)]) for found in seen), seen  # the old generation, whole
+    reader = vectors.VectorIndex(tmp_path)
+    assert reader.size() == 5 and reader.nearest(np.eye(5, dtype=np.float32)[4], 1) == [(5, 1.0)]
+    for _ in range(4):
+        writer.write(np.arange(1, 6), np.eye(5, dtype=np.float32), "model", None)
+    assert len(list(tmp_path.glob("vectors-0*"))) == vectors.KEPT_GENERATIONS  # old ones go, not all at once

@@ -45,6 +45,10 @@ def test_serve_on_postgresql_loads_the_demo_day_and_searches_it(tmp_path, site_d
     url, params = site_database
     refused = run_papertide(tmp_path, "serve", "--port", str(free_port()), DATABASE_URL=url)
     assert refused.returncode != 0 and "run `papertide migrate` once" in refused.stderr  # shared: never on its own
+    checked = run_papertide(tmp_path, "check", DATABASE_URL=url)
+    assert checked.returncode == 1 and "FAILED  migrations:" in checked.stdout
+    assert "run `papertide migrate`" in checked.stdout
+    assert "ok  database: postgresql" in checked.stdout
     migrated = run_papertide(tmp_path, "migrate", DATABASE_URL=url)
     assert migrated.returncode == 0 and "up to date" in migrated.stdout, migrated.stderr
     assert "is up to date" in run_papertide(tmp_path, "migrate", DATABASE_URL=url).stdout  # again: nothing to do

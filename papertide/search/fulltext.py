@@ -9,6 +9,7 @@ live one, which keeps answering searches until the new one takes its place.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import shutil
 import threading
@@ -22,6 +23,8 @@ from papertide.papers.text import author_key
 from papertide.search.query import ParsedQuery
 
 SCHEMA_VERSION = "2"
+VERSION_FILE = "papertide-schema"
+log = logging.getLogger(__name__)
 STOP_WORDS = frozenset(
     "a an and are as at be by can do does for from had has have how in is it its of on or that the this "
     "to was were what when where which who why will with".split()
@@ -82,14 +85,23 @@ class FullTextIndex:
     def index(self) -> tantivy.Index:
         if self._index is None:
             self.path.mkdir(parents=True, exist_ok=True)
-            version_file = self.path / "papertide-schema"
-            if version_file.exists() and version_file.read_text() != SCHEMA_VERSION:
-                self.destroy()
-                self.path.mkdir(parents=True)
-            self._index = tantivy.Index(_schema(), path=str(self.path))
-            version_file.write_text(SCHEMA_VERSION)
             self._directory_id = self.path.stat().st_ino
+            if self.outdated():
+                # Built by another version of papertide (an upgrade under way: this process is newer or older than
+                # the one that wrote it). Never deleted here: other processes may be reading or writing it. Until
+                # the index stage has built one of this schema beside it (`replace_with`), word search finds nothing.
+                log.warning("the full-text index in %s has another schema; `papertide index` rebuilds it",
+                            self.path)
+                self._index = tantivy.Index(_schema())
+                return self._index
+            self._index = tantivy.Index(_schema(), path=str(self.path))
+            (self.path / VERSION_FILE).write_text(SCHEMA_VERSION)
         return self._index
+
+    def outdated(self) -> bool:
+        """Whether the index on disk was written with another schema than this version's."""
+        version_file = self.path / VERSION_FILE
+        return version_file.exists() and version_file.read_text() != SCHEMA_VERSION
 
     def destroy(self) -> None:
         self._index = None

@@ -118,8 +118,9 @@ def run_index(*, rebuild: bool = False, chunk_size: int = 256, progress: bool = 
             Paper.objects.update(index_pending=True)
         mark_stale_embeddings(model)
         pending = list(Paper.objects.pending_index().order_by("id").values_list("id", flat=True))
-        # Full text first: it is fast, so word search covers new papers long before embeddings finish.
-        if rebuild:
+        # Full text first: it is fast, so word search covers new papers long before embeddings finish. One of
+        # another schema (an upgrade) is rebuilt beside the live one too: it may be in use until the swap.
+        if rebuild or backend.fulltext.outdated():
             report.full_text = backend.fulltext.replace_with(_all_indexed())
         else:
             # A full-text index that lags the table (deleted, or reset by a schema change) is refilled whole.

@@ -4,12 +4,18 @@
 are memory-mapped, so every web worker shares one copy through the page cache. Below
 `exact_threshold` papers a query is one matrix-vector product; above it an HNSW graph
 (`vectors.usearch`) answers, updated incrementally from the embeddings changed since the last build.
+
+Each write is a generation: a new folder (`vectors-000042/`) with all three files, made live by one atomic replace
+of the manifest (`vectors.json`) that names it. A reader opens the files of the generation its manifest named, so
+it never pairs one generation's ids with another's matrix; the writer removes a generation only two writes later,
+and a reader that still maps its files keeps them (they are unlinked, not overwritten).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -19,6 +25,7 @@ MATRIX = "vectors.npy"
 IDS = "vectors-ids.npy"
 MANIFEST = "vectors.json"
 HNSW = "vectors.usearch"
+KEPT_GENERATIONS = 3  # the live one and the two before it, for readers that read the manifest just before a write
 
 
 def _save_array(path: Path, array: np.ndarray) -> None:
@@ -59,16 +66,22 @@ class VectorIndex:
                 self.model, self._hnsw = "", None
             else:
                 info = json.loads(manifest.read_text())
+                files = self._files(info)
                 self.model = info["model"]
-                self.ids = np.load(self.directory / IDS, mmap_mode="r")
-                self.matrix = np.load(self.directory / MATRIX, mmap_mode="r")
-                self._hnsw = self._open_hnsw() if info.get("hnsw") else None
+                self.ids = np.load(files / IDS, mmap_mode="r")
+                self.matrix = np.load(files / MATRIX, mmap_mode="r")
+                self._hnsw = self._open_hnsw(files) if info.get("hnsw") else None
             self._loaded_version = version
 
-    def _open_hnsw(self):
+    def _files(self, info: dict) -> Path:
+        """The folder of the generation a manifest names (before generations: the index folder itself)."""
+        return self.directory / info["generation"] if info.get("generation") else self.directory
+
+    @staticmethod
+    def _open_hnsw(files: Path):
         from usearch.index import Index
 
-        return Index.restore(str(self.directory / HNSW), view=True)
+        return Index.restore(str(files / HNSW), view=True)
 
     def size(self) -> int:
         self._refresh()
@@ -133,24 +146,36 @@ class VectorIndex:
     # Writing (the index stage only)
 
     def write(self, ids: np.ndarray, matrix: np.ndarray, model: str, changed_ids: set[int] | None) -> None:
-        """Replace the files with these vectors (ids ascending). `changed_ids` lets the HNSW graph be
-        updated in place; None rebuilds it."""
+        """Write these vectors (ids ascending) as a new generation and make it live. `changed_ids` lets the HNSW
+        graph be updated from the last generation's; None rebuilds it."""
         self.directory.mkdir(parents=True, exist_ok=True)
         manifest_path = self.directory / MANIFEST
         previous = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-        _replace_atomically(self.directory / MATRIX, lambda p: _save_array(p, matrix.astype(np.float32)))
-        _replace_atomically(self.directory / IDS, lambda p: _save_array(p, ids.astype(np.int64)))
+        number = max([_generation_number(path.name) for path in self._generations()], default=0) + 1
+        files = self.directory / f"vectors-{number:06d}"
+        shutil.rmtree(files, ignore_errors=True)  # a write killed before its manifest: never live, never read
+        files.mkdir()
+        _save_array(files / MATRIX, matrix.astype(np.float32))
+        _save_array(files / IDS, ids.astype(np.int64))
         use_hnsw = len(ids) >= self.exact_threshold
         if use_hnsw:
-            self._write_hnsw(ids, matrix, previous if previous.get("model") == model else {}, changed_ids)
+            self._write_hnsw(files, ids, matrix, previous if previous.get("model") == model else {}, changed_ids)
         info = {"model": model, "count": int(len(ids)), "dimension": int(matrix.shape[1]) if matrix.ndim == 2 else 0,
-                "hnsw": use_hnsw}
+                "hnsw": use_hnsw, "generation": files.name}
         _replace_atomically(manifest_path, lambda p: p.write_text(json.dumps(info)))
+        for old in sorted(self._generations(), key=lambda path: _generation_number(path.name))[:-KEPT_GENERATIONS]:
+            shutil.rmtree(old, ignore_errors=True)
+        for name in (MATRIX, IDS, HNSW):  # the single-folder layout of earlier versions
+            (self.directory / name).unlink(missing_ok=True)
 
-    def _write_hnsw(self, ids: np.ndarray, matrix: np.ndarray, previous: dict, changed_ids: set[int] | None) -> None:
+    def _generations(self) -> list[Path]:
+        return [path for path in self.directory.glob("vectors-[0-9]*") if path.is_dir()]
+
+    def _write_hnsw(self, files: Path, ids: np.ndarray, matrix: np.ndarray, previous: dict,
+                    changed_ids: set[int] | None) -> None:
         from usearch.index import Index
 
-        path = self.directory / HNSW
+        path = self._files(previous) / HNSW if previous else None
         index = None
         if previous.get("hnsw") and changed_ids is not None and path.exists():
             index = Index.restore(str(path))
@@ -167,9 +192,16 @@ class VectorIndex:
             index = Index(ndim=matrix.shape[1], metric="cos", dtype="f32", connectivity=16,
                           expansion_add=128, expansion_search=64)
             index.add(ids.astype(np.uint64), np.ascontiguousarray(matrix, dtype=np.float32))
-        _replace_atomically(path, lambda p: index.save(str(p)))
+        index.save(str(files / HNSW))
 
     def destroy(self) -> None:
-        for name in (MATRIX, IDS, MANIFEST, HNSW):
+        (self.directory / MANIFEST).unlink(missing_ok=True)  # first: no reader opens a generation after this
+        for name in (MATRIX, IDS, HNSW):
             (self.directory / name).unlink(missing_ok=True)
+        for generation in self._generations():
+            shutil.rmtree(generation, ignore_errors=True)
         self._loaded_version = -1  # differs from any file version and from "no file": reload
+
+
+def _generation_number(name: str) -> int:
+    return int(name.rpartition("-")[2])
