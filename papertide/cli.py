@@ -189,6 +189,16 @@ def check_command() -> None:
         raise SystemExit(1)
 
 
+@cli.command("recount")
+def recount_command() -> None:
+    """Repair the counts kept on rows from the rows they count: papers' upvotes and comments, comments' scores (and
+    the trending scores that follow). Safe on a live site; rewrites only what it finds wrong."""
+    setup_django(migrate=True)
+    from papertide.recount import recount
+
+    click.echo(str(recount()))
+
+
 @cli.command("trending")
 def trending_command() -> None:
     """Recompute every paper's trending score (after changing a PAPERTIDE_TRENDING_ setting)."""

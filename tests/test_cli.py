@@ -103,3 +103,41 @@ def test_check_says_what_works_and_what_to_fix(tmp_path):
     assert bad.returncode == 1
     assert f"FAILED  mail: cannot reach 127.0.0.1:{port}" in bad.stdout and "PAPERTIDE_SMTP_PORT" not in bad.stderr
     assert "set PAPERTIDE_BASE_URL to the address readers use" in bad.stdout  # mail would link to 127.0.0.1
+
+
+MAKE_ENGAGEMENT = """
+from django.contrib.auth.models import User
+from papertide.discussion.models import Comment, CommentVote
+from papertide.papers import actions
+from papertide.papers.models import Paper
+from papertide.papers.upsert import upsert_papers
+from papertide.sources.records import PaperRecord
+import datetime as dt
+upsert_papers([PaperRecord(arxiv_id="2411.00001", source="arxiv-rss", title="Counted", listed_on=dt.date(2024, 11, 28))])
+paper = Paper.objects.get(arxiv_id="2411.00001")
+readers = [User.objects.create_user(f"reader{n}", f"reader{n}@example.org", "a long passphrase") for n in range(3)]
+for reader in readers:
+    actions.upvote(reader, paper)
+comment = Comment.objects.create(paper=paper, author=readers[0], body="Nice", html="<p>Nice</p>")
+CommentVote.objects.create(comment=comment, user=readers[1])
+"""
+
+
+def test_recount_repairs_counts_that_went_wrong_and_only_those(tmp_path):
+    assert run_papertide(tmp_path, "migrate").returncode == 0
+    made = run_papertide(tmp_path, "manage", "shell", "-c", MAKE_ENGAGEMENT)
+    assert made.returncode == 0, made.stderr
+    with sqlite3.connect(tmp_path / "papertide.sqlite3") as db:  # a restore of part of a backup, say
+        db.execute("UPDATE papers_paper SET upvote_count = 7, comment_count = 0")
+        db.execute("UPDATE discussion_comment SET score = 5")
+        db.execute("UPDATE papers_dailyentry SET trend_log = 0")
+    repaired = run_papertide(tmp_path, "recount")
+    assert repaired.returncode == 0, repaired.stderr
+    assert "repaired: 1 papers' upvote counts (and their trending scores), 1 papers' comment counts, 1 comments' " \
+           "scores" in repaired.stdout
+    with sqlite3.connect(tmp_path / "papertide.sqlite3") as db:
+        assert db.execute("SELECT upvote_count, comment_count FROM papers_paper").fetchone() == (3, 1)
+        assert db.execute("SELECT score FROM discussion_comment").fetchone() == (1,)
+        assert db.execute("SELECT trend_log FROM papers_dailyentry").fetchone()[0] != 0
+    again = run_papertide(tmp_path, "recount")
+    assert "repaired: 0 papers' upvote counts" in again.stdout and "0 comments' scores" in again.stdout

@@ -369,3 +369,19 @@ def test_a_long_discussion_shows_its_first_threads_and_the_rest_on_asking(alice,
     assert "Thread number 00" in everything and "Show 3 more" not in everything
     assert "A reply down there" in shown and ">Edit</a>" in shown  # his reply, in the newest thread, is his
     assert "A reply down there" not in page(as_bob, "/papers/2411.17770/")  # best, all tied: oldest threads first
+
+
+def test_recount_finds_and_repairs_wrong_counts_on_every_database(as_alice, as_bob, alice, bob, paper):
+    from papertide.recount import recount
+
+    comment(as_alice, "First")
+    made = Comment.objects.get()
+    as_bob.post(f"/comments/{made.pk}/vote/", {"action": "add"}, **HTMX)
+    actions.upvote(bob, paper)
+    assert recount().upvotes == 0  # nothing wrong: nothing rewritten
+    Paper.objects.filter(pk=paper.pk).update(upvote_count=9, comment_count=4)
+    Comment.objects.update(score=0)
+    found = recount()
+    assert (found.upvotes, found.comments, found.votes) == (1, 1, 1)
+    paper.refresh_from_db()
+    assert (paper.upvote_count, paper.comment_count, Comment.objects.get().score) == (1, 1, 1)

@@ -126,3 +126,40 @@ def test_an_author_name_broken_over_lines_is_stored_on_one_and_has_a_page(client
     assert Paper.objects.get().authors == ["Ada Lovelace", "B. Two"]
     assert client.get("/papers/2411.00001/").status_code == 200
     assert client.get("/authors/Ada%20Lovelace/").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_ingest_and_another_source_racing_on_the_same_papers_both_land_whole():
+    """Two processes merging records of the same new papers at once (the daily ingest and a Hugging Face import):
+    on PostgreSQL one of them failed on the unique arXiv id and rolled its whole batch back, or overwrote the
+    other's fields with what it had read before. Every batch lands, and every field from either source is kept."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import close_old_connections
+
+    if connection.vendor == "sqlite":
+        pytest.skip("the in-memory test database fails a waiting writer at once; SQLite serializes writers anyway")
+    ids = [f"2412.{n:05d}" for n in range(300)]
+    feeds = {
+        "arxiv-rss": lambda arxiv_id: PaperRecord(arxiv_id=arxiv_id, source="arxiv-rss", title=f"Title {arxiv_id}",
+                                                 abstract="An abstract.", listed_on=dt.date(2024, 12, 2)),
+        "huggingface": lambda arxiv_id: PaperRecord(arxiv_id=arxiv_id, source="huggingface", external_upvotes=5,
+                                                   code_url="https://github.com/example/code"),
+    }
+
+    def run(source: str) -> int:
+        try:
+            return sum(upsert_papers([feeds[source](arxiv_id) for arxiv_id in ids[start:start + 20]]).created
+                       for start in range(0, len(ids), 20))
+        finally:
+            close_old_connections()
+
+    with ThreadPoolExecutor(2) as pool:
+        created = list(pool.map(run, list(feeds)))
+    assert sum(created) == len(ids)  # each paper created once, by one of them
+    papers = Paper.objects.filter(arxiv_id__in=ids)
+    assert papers.count() == len(ids)
+    assert not papers.exclude(title__startswith="Title ").exists()
+    assert not papers.exclude(external_upvotes=5).exists()
+    assert not papers.exclude(code_url="https://github.com/example/code").exists()
+    assert DailyEntry.objects.filter(paper__in=papers).count() == len(ids)
