@@ -38,6 +38,11 @@ def setup_django(*, migrate: bool = False) -> None:
         if pending:
             raise ConfigError(f"the database needs {len(pending)} migration(s) ({pending[0]}, …): run "
                               "`papertide migrate` once, from one machine, then start this command again")
+        from papertide.db_copy import unfinished_copy
+
+        if unfinished_copy(connection):
+            raise ConfigError("a `papertide db copy` into this database has not finished: run it again (it carries "
+                              "on where it stopped), then start this command")
 
 
 def pending_migrations() -> list[str]:
@@ -187,6 +192,48 @@ def check_command() -> None:
         click.echo(f"{'ok' if result.ok else 'FAILED':>6}  {result.name}: {result.detail}")
     if not all(result.ok for result in results):
         raise SystemExit(1)
+
+
+@cli.group()
+def db() -> None:
+    """Moving the site's database (docs/deploy.md#from-sqlite-to-postgresql)."""
+
+
+@db.command("copy")
+@click.option("--to", "url", required=True, metavar="postgres://…",
+              help="An empty PostgreSQL database (created, with the user that owns it).")
+@click.option("--batch-size", type=click.IntRange(1, 1_000_000), default=20_000, show_default=True,
+              help="Rows per COPY, each committed on its own.")
+@click.option("--no-progress", is_flag=True, help="No progress bars (for logs).")
+def db_copy(url: str, batch_size: int, no_progress: bool) -> None:
+    """Copy this site's SQLite database (papers, listings, readers, upvotes, comments, collections, tokens,
+    subscribers, digests, embeddings) into an empty PostgreSQL database, then check every table's rows on both
+    sides. Stop the site first. Interrupted, it carries on where it stopped when run again."""
+    setup_django(migrate=True)
+    from django.db import connection
+    from tqdm import tqdm
+
+    from papertide.db_copy import CopyError, copy
+
+    if connection.vendor != "sqlite":
+        raise ConfigError("db copy reads the SQLite database in PAPERTIDE_DATA_DIR: unset PAPERTIDE_DATABASE_URL "
+                          "for this command and give the PostgreSQL database with --to")
+    bars: dict[str, tqdm] = {}
+
+    def progress(table: str, done: int, total: int) -> None:
+        if no_progress:
+            return
+        bar = bars.get(table) or bars.setdefault(table, tqdm(total=total, desc=table, unit="row", initial=0))
+        bar.update(done - bar.n)
+
+    try:
+        report = copy(url, batch=batch_size, progress=progress)
+    except CopyError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        for bar in bars.values():
+            bar.close()
+    click.echo(f"Copied: {report}. Now set PAPERTIDE_DATABASE_URL to it and run `papertide index` once.")
 
 
 @cli.command("recount")

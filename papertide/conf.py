@@ -170,17 +170,22 @@ def database(directory: Path) -> dict[str, object]:
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
         }
+    return postgres_database(url)
+
+
+def postgres_database(url: str, setting: str = f"{PREFIX}DATABASE_URL") -> dict[str, object]:
+    """Django's settings of a PostgreSQL database given as a postgres:// URL."""
     parts = urlsplit(url)
     if parts.scheme not in ("postgres", "postgresql"):
-        raise ConfigError(f"{PREFIX}DATABASE_URL must start with postgres:// (got {parts.scheme or url!r}); "
+        raise ConfigError(f"{setting} must start with postgres:// (got {parts.scheme or url!r}); "
                           "leave it empty for SQLite in the data directory")
     try:
         port = parts.port
     except ValueError:
-        raise ConfigError(f"{PREFIX}DATABASE_URL has a port that is not a number") from None
+        raise ConfigError(f"{setting} has a port that is not a number") from None
     name = unquote(parts.path.lstrip("/"))
     if not name:
-        raise ConfigError(f"{PREFIX}DATABASE_URL names no database: postgres://user:password@host:5432/DATABASE")
+        raise ConfigError(f"{setting} names no database: postgres://user:password@host:5432/DATABASE")
     options = dict(parse_qsl(parts.query))
     return {
         "ENGINE": "django.db.backends.postgresql",

@@ -4,6 +4,8 @@ database's server, with a database of the site's own)."""
 import http.cookiejar
 import json
 import re
+import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -13,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 
-from tests.helpers import free_port, run_papertide, start_server, stop_server, wait_for_http
+from tests.helpers import free_port, papertide_env, run_papertide, start_server, stop_server, wait_for_http
 
 pytestmark = pytest.mark.django_db
 
@@ -127,3 +129,90 @@ def test_two_web_nodes_on_one_database_are_one_site(tmp_path, site_database):
     assert not any("Traceback" in log for log in logs), logs
     for name in ("a", "b"):  # nothing the site shares was kept in a node's own folder
         assert not (tmp_path / name / "cache").exists() and not (tmp_path / name / "reader-cache").exists()
+
+
+MAKE_READERS = """
+from django.contrib.auth.models import User
+from papertide.accounts.models import ApiToken
+from papertide.collections.models import Collection, Item
+from papertide.digests.models import Subscriber
+from papertide.discussion.models import Comment
+from papertide.discussion.rules import changed
+from papertide.papers import actions
+from papertide.papers.models import Paper
+import datetime as dt
+papers = list(Paper.objects.order_by("pk")[:40])
+for n in range(5):
+    reader = User.objects.create_user(f"reader{n}", f"reader{n}@example.org", "a long passphrase 42")
+    for paper in papers[n::5]:
+        actions.upvote(reader, paper)
+    Comment.objects.create(paper=Paper.objects.get(arxiv_id="2411.18625"), author=reader, body=f"Comment {n}",
+                           html=f"<p>Comment {n}</p>")
+    shelf = Collection.objects.create(owner=reader, name=f"Shelf {n}", public=True)
+    Item.objects.create(collection=shelf, paper=papers[n], note="worth it", position=1)
+    ApiToken.objects.create(user=reader, name="script", digest=f"{n:064d}", hint="pt_0000")
+    Subscriber.objects.create(email=reader.email, confirmed_at=dt.datetime.now(dt.UTC))
+changed(Paper.objects.filter(arxiv_id="2411.18625").values_list("pk", flat=True))
+"""
+SEEN = ["/api/daily_papers?date=2024-11-28", "/api/daily_papers?date=2024-11-28&sort=trending&limit=100",
+        "/api/papers/2411.18625", "/api/papers/search?q=dark+matter+halo", "/api/papers/search?q=protein+folding"]
+
+
+def _what_readers_see(data_dir, **settings) -> dict[str, object]:
+    process, base = start_server(data_dir, "--no-demo", **settings)
+    try:
+        wait_for_http(base + "/healthz", process, timeout=120)
+        seen = {path: json.load(urllib.request.urlopen(base + path, timeout=30)) for path in SEEN}
+        day = urllib.request.urlopen(base + "/day/2024-11-28/?sort=trending", timeout=30).read().decode()
+        seen["day"] = re.findall(r'<article class="card" id="paper-(\d+)"', day)
+        paper = urllib.request.urlopen(base + "/papers/2411.18625/", timeout=30).read().decode()
+        seen["comments"] = re.findall(r"Comment \d", paper)
+    finally:
+        stop_server(process)
+    return seen
+
+
+def test_db_copy_of_a_site_killed_and_resumed_serves_the_same_from_postgresql(tmp_path, site_database):
+    """The move from a laptop to PostgreSQL: the demo site with readers (upvotes, comments, collections, tokens,
+    subscribers) copied with `db copy`, killed half-way and run again, then served from PostgreSQL on another
+    data directory: the same API answers, the same day in the same order, the same discussion."""
+    import psycopg
+
+    url, params = site_database
+    laptop, server = tmp_path / "laptop", tmp_path / "server"
+    laptop.mkdir(), server.mkdir()
+    quick = {"TOPIC_MAP": "false"}
+    assert run_papertide(laptop, "demo").returncode == 0
+    made = run_papertide(laptop, "manage", "shell", "-c", MAKE_READERS)
+    assert made.returncode == 0, made.stderr
+    assert run_papertide(laptop, "index", "--no-progress", **quick).returncode == 0
+    before = _what_readers_see(laptop, **quick)
+    assert before["/api/papers/search?q=dark+matter+halo"] and len(before["comments"]) == 5
+
+    command = [sys.executable, "-m", "papertide", "db", "copy", "--to", url, "--batch-size", "50", "--no-progress"]
+    first = subprocess.Popen(command, env=papertide_env(laptop), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    copied = 0
+    with psycopg.connect(**params) as db:
+        deadline = time.monotonic() + 120
+        while copied < 300 and time.monotonic() < deadline and first.poll() is None:
+            time.sleep(0.02)
+            if db.execute("SELECT to_regclass('papers_paper') IS NOT NULL").fetchone()[0]:
+                copied = db.execute("SELECT count(*) FROM papers_paper").fetchone()[0]
+        first.kill()
+        first.wait()
+        assert 0 < copied < 1504, "the copy was not killed half-way"
+    refused = run_papertide(server, "serve", "--no-demo", DATABASE_URL=url)
+    assert refused.returncode != 0 and "db copy` into this database has not finished" in refused.stderr
+    again = run_papertide(laptop, "db", "copy", "--to", url, "--no-progress")
+    assert again.returncode == 0, again.stderr
+    assert "tables," in again.stdout and "verified (counts and checksums)" in again.stdout
+    assert "already holds a site" in run_papertide(laptop, "db", "copy", "--to", url).stderr  # only once
+
+    indexed = run_papertide(server, "index", "--no-progress", DATABASE_URL=url, **quick)
+    assert indexed.returncode == 0 and "0 embedded" in indexed.stdout, indexed.stdout + indexed.stderr
+    after = _what_readers_see(server, DATABASE_URL=url, **quick)
+    assert after == before
+    with psycopg.connect(**params) as db:  # new rows continue after the copied ones
+        db.execute("INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email, "
+                   "is_staff, is_active, date_joined) VALUES ('', false, 'newcomer', '', '', '', false, true, now())")
+        assert db.execute("SELECT id FROM auth_user WHERE username = 'newcomer'").fetchone()[0] == 6
