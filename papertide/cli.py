@@ -145,7 +145,12 @@ def demo() -> None:
 @click.option("--chunk-size", type=click.IntRange(1, 10_000), default=256, show_default=True,
               help="Papers embedded and committed together.")
 @click.option("--no-progress", is_flag=True, help="No progress bar (for logs).")
-def index(rebuild: bool, chunk_size: int, no_progress: bool) -> None:
+@click.option("--follow", is_flag=True,
+              help="On a web machine without a worker: bring this machine's index files up to date from the papers "
+                   "and embeddings in the database (embedding nothing).")
+@click.option("--every", type=click.FloatRange(0), default=0, metavar="SECONDS",
+              help="With --follow: keep following, a pass every SECONDS, until stopped.")
+def index(rebuild: bool, chunk_size: int, no_progress: bool, follow: bool, every: float) -> None:
     """Index new or changed papers: full text, embeddings, vectors.
 
     Resumable: stop it at any moment and run it again. Stored embeddings are reused unless the
@@ -154,6 +159,19 @@ def index(rebuild: bool, chunk_size: int, no_progress: bool) -> None:
     setup_django(migrate=True)
     from papertide.search.indexer import IndexBusy, run_index
 
+    if follow:
+        from papertide import stopping
+        from papertide.search import follow as following
+
+        if every:
+            stopping.install()
+            following.follow(every)
+            return
+        try:
+            click.echo(str(following.follow_once()))
+        except IndexBusy as exc:
+            click.echo(str(exc))
+        return
     try:
         report = run_index(rebuild=rebuild, chunk_size=chunk_size, progress=not no_progress)
     except IndexBusy as exc:

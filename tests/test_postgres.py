@@ -216,3 +216,45 @@ def test_db_copy_of_a_site_killed_and_resumed_serves_the_same_from_postgresql(tm
         db.execute("INSERT INTO auth_user (password, is_superuser, username, first_name, last_name, email, "
                    "is_staff, is_active, date_joined) VALUES ('', false, 'newcomer', '', '', '', false, true, now())")
         assert db.execute("SELECT id FROM auth_user WHERE username = 'newcomer'").fetchone()[0] == 6
+
+
+NEW_PAPER = """
+import datetime as dt
+from papertide.papers.upsert import upsert_papers
+from papertide.sources.records import PaperRecord
+upsert_papers([PaperRecord(arxiv_id="2412.99999", source="arxiv-rss", title="Quokka locomotion on sand dunes",
+                           abstract="We film quokkas hopping over dunes and model their gait.",
+                           listed_on=dt.date(2024, 11, 29))])
+"""
+
+
+def _top(data_dir, query: str, **settings) -> str:
+    found = run_papertide(data_dir, "search", query, "--limit", "1", "--json", **settings)
+    assert found.returncode == 0, found.stderr
+    results = json.loads(found.stdout)["results"]
+    return results[0]["arxiv_id"] if results else ""
+
+
+def test_a_second_web_machine_follows_the_database_into_its_own_search_indexes(tmp_path, site_database):
+    """Two machines, one database, no shared folder: the worker's machine indexes (and embeds) new papers; the other
+    builds its index files from the database, then keeps them up to date from what changed, embedding nothing."""
+    url, _ = site_database
+    worker, web = tmp_path / "worker", tmp_path / "web"
+    worker.mkdir(), web.mkdir()
+    shared = {"DATABASE_URL": url, "TOPIC_MAP": "false", "KEYPHRASES": "false"}
+    assert run_papertide(worker, "migrate", **shared).returncode == 0
+    assert run_papertide(worker, "demo", **shared).returncode == 0
+    assert run_papertide(worker, "index", "--no-progress", **shared).returncode == 0
+
+    first = run_papertide(web, "index", "--follow", **shared)
+    assert first.returncode == 0 and "built whole" in first.stdout and "1504 papers" in first.stdout, first.stderr
+    assert _top(web, "dark matter halo", **shared) == _top(worker, "dark matter halo", **shared) != ""
+
+    assert run_papertide(worker, "manage", "shell", "-c", NEW_PAPER, **shared).returncode == 0
+    assert run_papertide(worker, "index", "--no-progress", **shared).returncode == 0
+    assert _top(worker, "quokka gait", **shared) == "2412.99999"
+    assert _top(web, "quokka gait", **shared) != "2412.99999"  # not yet followed
+    again = run_papertide(web, "index", "--follow", **shared)
+    assert "brought up to date" in again.stdout and "1505 vectors written" in again.stdout, again.stdout
+    assert _top(web, "quokka gait", **shared) == "2412.99999"
+    assert "embedded" not in again.stdout and not (web / "papertide.sqlite3").exists()
