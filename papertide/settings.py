@@ -269,6 +269,8 @@ EMBEDDING_MODEL = conf.env_str("EMBEDDING_MODEL", "all-MiniLM-L6-v2")
 KEYPHRASES = conf.env_bool("KEYPHRASES", True)  # topics/stage.py: part of the index stage
 TOPIC_MAP = conf.env_bool("TOPIC_MAP", True)  # topics/projection.py: part of the index stage
 SEARCH_INDEX_DIR = DATA_DIR / "index"
+# How long an index run may take to embed a chunk it claimed before another run takes the chunk over (search/indexer.py).
+INDEX_CLAIM_SECONDS = conf.env_int("INDEX_CLAIM_SECONDS", 600, minimum=1)
 SEARCH_EXACT_THRESHOLD = conf.env_int("SEARCH_EXACT_THRESHOLD", 20_000, minimum=0)
 SIMILAR_PAPERS = conf.env_int("SIMILAR_PAPERS", 6, minimum=0, maximum=50)
 SEARCH_MIN_SIMILARITY = conf.env_float("SEARCH_MIN_SIMILARITY", 0.2, minimum=-1.0, maximum=1.0)

@@ -258,3 +258,55 @@ def test_a_second_web_machine_follows_the_database_into_its_own_search_indexes(t
     assert "brought up to date" in again.stdout and "1505 vectors written" in again.stdout, again.stdout
     assert _top(web, "quokka gait", **shared) == "2412.99999"
     assert "embedded" not in again.stdout and not (web / "papertide.sqlite3").exists()
+
+
+BACKLOG = """
+from papertide.papers.models import Paper
+from papertide.search.models import PaperEmbedding
+backlog = list(Paper.objects.order_by("pk").values_list("pk", flat=True)[:{n}])
+PaperEmbedding.objects.filter(paper__in=backlog).delete()
+Paper.objects.filter(pk__in=backlog).update(index_pending=True)
+"""
+
+
+def _embedded(output: str) -> int:
+    return int(re.search(r"(\d+) embedded", output)[1])
+
+
+def test_two_workers_on_two_machines_share_a_backlog_and_a_killed_ones_papers_are_taken_over(tmp_path,
+                                                                                            site_database):
+    import psycopg
+
+    url, params = site_database
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir(), two.mkdir()
+    shared = {"DATABASE_URL": url, "TOPIC_MAP": "false", "KEYPHRASES": "false"}
+    assert run_papertide(one, "migrate", **shared).returncode == 0
+    assert run_papertide(one, "demo", **shared).returncode == 0
+    assert run_papertide(one, "manage", "shell", "-c", BACKLOG.format(n=160), **shared).returncode == 0
+
+    command = [sys.executable, "-m", "papertide", "index", "--chunk-size", "8", "--no-progress"]
+    runs = [subprocess.Popen(command, env=papertide_env(where, **shared), stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for where in (one, two)]
+    outputs = [run.communicate(timeout=300)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    embedded = [_embedded(output) for output in outputs]
+    assert sum(embedded) == 160 and min(embedded) > 0, outputs  # shared, and no paper embedded twice
+
+    assert run_papertide(one, "manage", "shell", "-c", BACKLOG.format(n=160), **shared).returncode == 0
+    killed = subprocess.Popen(command, env=papertide_env(one, **shared), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    with psycopg.connect(**params) as db:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and db.execute(
+                "SELECT count(*) FROM search_paperembedding").fetchone()[0] < 1504 - 160 + 16:
+            time.sleep(0.05)
+        killed.kill()
+        killed.wait()
+        left = db.execute("SELECT count(*) FROM papers_paper WHERE index_pending").fetchone()[0]
+        assert 0 < left < 160 and db.execute(
+            "SELECT count(*) FROM papers_paper WHERE index_claimed_until > now()").fetchone()[0] > 0  # a live claim
+        rest = run_papertide(two, "index", "--no-progress", **shared)  # the other machine carries on
+        assert rest.returncode == 0 and _embedded(rest.stdout) == left, rest.stdout + rest.stderr
+        assert db.execute("SELECT count(*) FROM search_paperembedding").fetchone()[0] == 1504
+        assert db.execute("SELECT count(*) FROM papers_paper WHERE index_pending").fetchone()[0] == 0

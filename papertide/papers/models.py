@@ -90,6 +90,10 @@ class Paper(models.Model):
     keyphrases_hash = models.CharField(max_length=16, blank=True, editable=False)
     # Set whenever text the search index reads changes; the index stage clears it.
     index_pending = models.BooleanField(default=True, db_index=True)
+    # Until when an index run has claimed this pending paper for embedding (search/indexer.py `_claim`): other runs,
+    # on this machine or others, take the next papers; past it, a run that died is taken over.
+    index_claimed_until = models.DateTimeField(null=True, blank=True, editable=False)
+    index_claimed_by = models.CharField(max_length=200, blank=True, editable=False)  # "host:pid" of that run
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
 

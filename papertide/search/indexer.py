@@ -8,10 +8,12 @@ moment leaves the unfinished papers pending, and the next run finishes them. Onl
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import hashlib
 import logging
 import os
+import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from tqdm import tqdm
+
+from papertide import stopping
 
 from papertide.papers.models import Paper
 from papertide.search.embedder import document_text, get_embedder
@@ -130,14 +136,20 @@ def run_index(*, rebuild: bool = False, chunk_size: int = 256, progress: bool = 
             for ids in _chunks(in_full_text, FULL_TEXT_CHUNK):
                 report.full_text += backend.fulltext.add(_indexed(p) for p in Paper.objects.filter(id__in=ids).only(*FIELDS))
 
-        changed: set[int] = set()
+        embedding_since = timezone.now()
         with tqdm(total=len(pending), desc="Embedding papers", unit="paper", disable=not progress) as bar:
-            for ids in _chunks(pending, chunk_size):
+            while not stopping.requested():
+                ids = _claim(chunk_size)
+                if not ids:
+                    break  # done, or the rest is claimed by runs elsewhere
                 embedded, reused = _embed_chunk(ids, model)
-                changed.update(embedded)
                 report.embedded += len(embedded)
                 report.reused += reused
                 bar.update(len(ids))
+        # Embedded by this run or by any other since it began (another worker's embeddings are this machine's
+        # vectors too).
+        changed = set(PaperEmbedding.objects.filter(model=model, created_at__gte=embedding_since)
+                      .values_list("paper_id", flat=True))
 
         if rebuild or changed or backend.vectors.model_name() != model:
             report.vectors = write_vector_index(model, None if rebuild else changed)
@@ -150,6 +162,43 @@ def run_index(*, rebuild: bool = False, chunk_size: int = 256, progress: bool = 
             report.mapped = topic_map.update(rebuild=rebuild)
     report.seconds = time.monotonic() - started
     return report
+
+
+CLAIMANT = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _claim(size: int) -> list[int]:
+    """Take the next `size` pending papers no live run has claimed. On PostgreSQL, runs on several machines skip
+    the rows another is claiming (SKIP LOCKED) instead of queuing behind it; SQLite lets one writer in anyway.
+    A claim runs out after INDEX_CLAIM_SECONDS; one by a run of this machine that is no longer alive (killed, then
+    run again) is taken over at once."""
+    now = timezone.now()
+    free = Q(index_claimed_until__isnull=True) | Q(index_claimed_until__lt=now)
+    dead_here = _dead_claimants_here(now)
+    if dead_here:
+        free |= Q(index_claimed_by__in=dead_here)
+    with transaction.atomic():
+        ids = list(Paper.objects.select_for_update(skip_locked=True).filter(free, index_pending=True)
+                   .order_by("pk").values_list("pk", flat=True)[:size])
+        Paper.objects.filter(pk__in=ids).update(
+            index_claimed_until=now + dt.timedelta(seconds=settings.INDEX_CLAIM_SECONDS), index_claimed_by=CLAIMANT)
+    return ids
+
+
+def _dead_claimants_here(now: dt.datetime) -> list[str]:
+    host = CLAIMANT.rpartition(":")[0]
+    claimants = set(Paper.objects.filter(index_pending=True, index_claimed_until__gte=now,
+                                         index_claimed_by__startswith=host + ":")
+                    .values_list("index_claimed_by", flat=True).distinct())
+    dead = []
+    for claimant in claimants - {CLAIMANT}:
+        try:
+            os.kill(int(claimant.rpartition(":")[2]), 0)
+        except ProcessLookupError:
+            dead.append(claimant)
+        except (ValueError, PermissionError):
+            pass  # not a pid, or another user's live process
+    return dead
 
 
 def _embed_chunk(ids: list[int], model: str) -> tuple[list[int], int]:
@@ -179,6 +228,7 @@ def _embed_chunk(ids: list[int], model: str) -> tuple[list[int], int]:
         for paper in papers:
             # A paper changed since we read it stays pending for the next run.
             Paper.objects.filter(pk=paper.pk, modified_at=paper.modified_at).update(index_pending=False)
+        Paper.objects.filter(pk__in=ids).update(index_claimed_until=None, index_claimed_by="")
     return [paper.pk for paper in to_embed], len(papers) - len(to_embed)
 
 
