@@ -1,6 +1,7 @@
 """Django settings for papertide. Every value an operator may change is read through `papertide.conf`
 and documented in docs/settings.md."""
 
+import re
 from pathlib import Path
 
 from papertide import conf
@@ -266,6 +267,10 @@ UNSUBSCRIBE_MAILTO = conf.env_str("UNSUBSCRIBE_MAILTO", DEFAULT_FROM_EMAIL.rpart
 
 # Search (docs/search.md)
 EMBEDDING_MODEL = conf.env_str("EMBEDDING_MODEL", "all-MiniLM-L6-v2")
+# Where `papertide index` embeds papers (queries are always embedded on the CPU, in the web process).
+EMBEDDING_DEVICE = conf.env_str("EMBEDDING_DEVICE", "cpu")
+if not re.fullmatch(r"cpu|cuda(:\d+)?|mps", EMBEDDING_DEVICE):
+    raise conf.ConfigError(f"PAPERTIDE_EMBEDDING_DEVICE={EMBEDDING_DEVICE!r}: use cpu, cuda, cuda:N or mps")
 KEYPHRASES = conf.env_bool("KEYPHRASES", True)  # topics/stage.py: part of the index stage
 TOPIC_MAP = conf.env_bool("TOPIC_MAP", True)  # topics/projection.py: part of the index stage
 SEARCH_INDEX_DIR = DATA_DIR / "index"

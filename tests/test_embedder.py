@@ -40,3 +40,23 @@ def test_a_query_asked_again_is_not_embedded_again():
     embedder.forget_queries()
     again = embedder.embed_query("sparse attention for long documents")
     assert again is not first and np.allclose(again, first)
+
+
+def test_a_gpu_torch_cannot_use_stops_indexing_with_what_to_do(tmp_path):
+    """PAPERTIDE_EMBEDDING_DEVICE=cuda on a machine whose torch has no CUDA: a clear error, not hours on the CPU."""
+    from tests.helpers import run_papertide
+
+    assert run_papertide(tmp_path, "demo").returncode == 0
+    run = run_papertide(tmp_path, "manage", "shell", "-c", "from papertide.papers.models import Paper; "
+                        "Paper.objects.filter(pk__in=Paper.objects.order_by('pk').values('pk')[:3])"
+                        ".update(title='Changed')")
+    assert run.returncode == 0, run.stderr
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine's torch can use CUDA")
+    indexed = run_papertide(tmp_path, "index", "--no-progress", EMBEDDING_DEVICE="cuda", TOPIC_MAP="false")
+    assert indexed.returncode != 0
+    assert "PAPERTIDE_EMBEDDING_DEVICE=cuda, but this torch" in indexed.stderr and "Traceback" not in indexed.stderr
+    refused = run_papertide(tmp_path, "index", EMBEDDING_DEVICE="gpu")
+    assert refused.returncode != 0 and "use cpu, cuda, cuda:N or mps" in refused.stderr

@@ -69,8 +69,9 @@ class Embedder:
             from sentence_transformers import SentenceTransformer
         except ImportError:
             raise EmbedderUnavailable("sentence-transformers is not installed") from None
+        device = _device()
         try:
-            return SentenceTransformer(str(self.location), device="cpu")
+            return SentenceTransformer(str(self.location), device=device)
         except Exception as exc:  # a missing or broken model directory surfaces in many shapes
             raise EmbedderUnavailable(f"cannot load embedding model {self.model_id!r}: {exc}") from None
 
@@ -121,6 +122,29 @@ class Embedder:
 
 
 _embedders: dict[str, Embedder] = {}
+
+
+def _device() -> str:
+    """PAPERTIDE_EMBEDDING_DEVICE, checked: asked for a GPU that torch cannot use, indexing stops with what to do
+    rather than quietly embedding on the CPU (hours instead of minutes for a large backlog)."""
+    from django.conf import settings
+
+    from papertide.conf import ConfigError
+
+    device = getattr(settings, "EMBEDDING_DEVICE", "cpu")
+    if device == "cpu":
+        return device
+    import torch
+
+    if device.startswith("cuda"):
+        usable = int(device.partition(":")[2] or 0) < torch.cuda.device_count()
+    else:
+        usable = torch.backends.mps.is_available()
+    if not usable:
+        raise ConfigError(f"PAPERTIDE_EMBEDDING_DEVICE={device}, but this torch ({torch.__version__}) cannot use it "
+                          f"({torch.cuda.device_count()} CUDA devices): install a torch build for that device, or "
+                          "set it to cpu")
+    return device
 
 
 def get_embedder(model_name: str) -> Embedder:
