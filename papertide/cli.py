@@ -357,18 +357,55 @@ def bench_search(data_dir: Path, sizes: str, queries: int, skip_relevance: bool,
               default=Path("../shared/data/arxiv/metadata"), show_default=True,
               help="Folder with the real Kaggle-format samples (*.json, *.jsonl).")
 @click.option("--records", type=click.IntRange(1000, 10_000_000), default=200_000, show_default=True)
-def bench_import(data_dir: Path, records: int) -> None:
-    """Kaggle dump import speed (papers/s into SQLite) on a generated dump made from real lines."""
+@click.option("--database", "database_url", default="", metavar="postgres://…",
+              help="Also import into PostgreSQL: a scratch database made on this server (its user needs CREATEDB) "
+                   "and dropped after; the SQLite figure of the same run is printed beside it.")
+def bench_import(data_dir: Path, records: int, database_url: str) -> None:
+    """Kaggle dump import speed (papers/s) on a generated dump made from real lines."""
     from papertide.bench import machine_summary
     from papertide.bench.importer import run_import_benchmark
+    from papertide.bench.scratch import scratch_database
 
+    samples = _kaggle_samples(data_dir)
+    click.echo(f"Machine: {machine_summary()}")
+    runs = [("SQLite", "")] + ([("PostgreSQL", database_url)] if database_url else [])
+    for name, url in runs:
+        if url:
+            with scratch_database(url) as scratch:
+                figures = run_import_benchmark(samples, records, scratch)
+        else:
+            figures = run_import_benchmark(samples, records)
+        click.echo(f"{name}: {figures.records:,} records ({figures.file_mb:,.0f} MB) imported in "
+                   f"{figures.seconds:.1f} s: {figures.per_second:,.0f} papers/s (whole command: start-up, parsing, "
+                   "upsert, commits).")
+
+
+def _kaggle_samples(data_dir: Path) -> list[Path]:
     samples = sorted(p for p in data_dir.iterdir() if p.suffix in (".json", ".jsonl"))
     if not samples:
         raise SourceError(f"no *.json or *.jsonl samples in {data_dir}")
+    return samples
+
+
+@bench.command("copy")
+@click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("../shared/data/arxiv/metadata"), show_default=True,
+              help="Folder with the real Kaggle-format samples (*.json, *.jsonl).")
+@click.option("--records", type=click.IntRange(1000, 10_000_000), default=200_000, show_default=True)
+@click.option("--database", "database_url", required=True, metavar="postgres://…",
+              help="A PostgreSQL server: the copy goes to a scratch database made there and dropped after.")
+def bench_copy(data_dir: Path, records: int, database_url: str) -> None:
+    """`papertide db copy` speed: a SQLite site of imported papers copied into PostgreSQL, checks included."""
+    from papertide.bench import machine_summary
+    from papertide.bench.importer import run_copy_benchmark
+    from papertide.bench.scratch import scratch_database
+
+    samples = _kaggle_samples(data_dir)
     click.echo(f"Machine: {machine_summary()}")
-    figures = run_import_benchmark(samples, records)
-    click.echo(f"{figures.records:,} records ({figures.file_mb:,.0f} MB) imported in {figures.seconds:.1f} s: "
-               f"{figures.per_second:,.0f} papers/s (whole command: start-up, parsing, upsert, commits).")
+    with scratch_database(database_url) as scratch:
+        rows, seconds = run_copy_benchmark(samples, records, scratch)
+    click.echo(f"{records:,} papers ({rows:,} rows) copied from SQLite to PostgreSQL and verified in {seconds:.1f} s: "
+               f"{records / seconds:,.0f} papers/s, {rows / seconds:,.0f} rows/s (whole command).")
 
 
 @bench.command("pages")

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 
+from tests.conftest import FIXTURES
 from tests.helpers import free_port, papertide_env, run_papertide, start_server, stop_server, wait_for_http
 
 pytestmark = pytest.mark.django_db
@@ -310,3 +311,19 @@ def test_two_workers_on_two_machines_share_a_backlog_and_a_killed_ones_papers_ar
         assert rest.returncode == 0 and _embedded(rest.stdout) == left, rest.stdout + rest.stderr
         assert db.execute("SELECT count(*) FROM search_paperembedding").fetchone()[0] == 1504
         assert db.execute("SELECT count(*) FROM papers_paper WHERE index_pending").fetchone()[0] == 0
+
+
+def test_the_import_and_copy_benchmarks_run_on_a_scratch_database_and_leave_none_behind(tmp_path, site_database):
+    import psycopg
+
+    url, params = site_database
+    samples = str(FIXTURES / "kaggle")
+    imported = run_papertide(tmp_path, "bench", "import", "--data", samples, "--records", "1000", "--database", url)
+    assert imported.returncode == 0, imported.stderr
+    assert re.search(r"SQLite: 1,000 records .* papers/s", imported.stdout)
+    assert re.search(r"PostgreSQL: 1,000 records .* papers/s", imported.stdout)
+    copied = run_papertide(tmp_path, "bench", "copy", "--data", samples, "--records", "1000", "--database", url)
+    assert copied.returncode == 0, copied.stderr
+    assert re.search(r"1,000 papers \([\d,]+ rows\) copied from SQLite to PostgreSQL and verified", copied.stdout)
+    with psycopg.connect(**params) as db:
+        assert not db.execute("SELECT datname FROM pg_database WHERE datname LIKE 'papertide_bench_%'").fetchall()
