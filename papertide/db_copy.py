@@ -172,7 +172,8 @@ def _copy_rows(model, sql: str, params: list, total: int, progress, done_before:
     columns = ", ".join(quote(column) for column in _columns(model))
     booleans = [i for i, f in enumerate(model._meta.concrete_fields) if isinstance(f, models.BooleanField)]
     with transaction.atomic(using=TARGET), target.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as pipe:
+        with target.wrap_database_errors, \
+                cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as pipe:
             for row in rows:
                 if booleans:  # SQLite keeps them as 0 and 1
                     row = list(row)

@@ -147,7 +147,14 @@ def _insert_papers(papers: list[Paper]) -> None:
     columns = ", ".join(quote(field.column) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
     with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {quote(Paper._meta.db_table)} ({columns}) VALUES ({placeholders})", rows)
+        if connection.vendor == "postgresql":  # COPY: a third faster than batched INSERTs (docs/benchmarks.md)
+            with connection.wrap_database_errors, \
+                    cursor.cursor.copy(f"COPY {quote(Paper._meta.db_table)} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(f"INSERT INTO {quote(Paper._meta.db_table)} ({columns}) VALUES ({placeholders})",
+                               rows)
     ids = dict(Paper.objects.filter(arxiv_id__in=[p.arxiv_id for p in papers]).values_list("arxiv_id", "id"))
     for paper in papers:
         paper.pk = ids[paper.arxiv_id]
