@@ -433,27 +433,36 @@ def bench_copy(data_dir: Path, records: int, database_url: str) -> None:
 @click.option("--slow-clients", type=click.IntRange(0, 2000), default=0, show_default=True,
               help="Hold this many slow connections against the server meanwhile: half send a request head a line "
                    "a second and never finish it, half send nothing (a slowloris attack).")
+@click.option("--database", "database_url", default="", metavar="postgres://…",
+              help="Serve the site from PostgreSQL: a scratch database made on this server (its user needs "
+                   "CREATEDB), built anew and dropped after.")
 def bench_pages(papers: int, days: int, clients: int, seconds: float, workers: int, threads: int,
                 no_page_cache: bool, readers: str, work: Path | None, server_source: Path | None,
-                search_queries: Path | None, comments: int | None, slow_clients: int) -> None:
+                search_queries: Path | None, comments: int | None, slow_clients: int, database_url: str) -> None:
     """Feed and paper page latency (p50/p99) and requests/s under concurrent clients: three mixes of pages, each
     for anonymous, returning and logged-in readers."""
     setup_django()
     from django.conf import settings
 
+    from contextlib import nullcontext
+
     from papertide.bench import machine_summary
     from papertide.bench.pages import READERS, run_pages_benchmark, search_scenario
+    from papertide.bench.scratch import scratch_database
 
     kinds = tuple(kind.strip() for kind in readers.split(",") if kind.strip())
     if not kinds or set(kinds) - set(READERS):
         raise click.BadParameter(f"choose from {', '.join(READERS)}", param_hint="--readers")
-    work = work or settings.DATA_DIR / f"bench-pages-{papers}"
+    work = work or settings.DATA_DIR / f"bench-pages-{papers}{'-postgres' if database_url else ''}"
     work.mkdir(parents=True, exist_ok=True)
     click.echo(f"Machine: {machine_summary()}")
-    results = run_pages_benchmark(work.resolve(), papers, days, clients, seconds, workers, threads, not no_page_cache,
-                                  kinds, server_source, search_scenario(search_queries) if search_queries else None,
-                                  comments, slow_clients)
-    click.echo(f"\n{papers:,} papers over {days} weekdays, {workers} gunicorn workers × {threads} threads, "
+    with scratch_database(database_url) if database_url else nullcontext("") as scratch:
+        results = run_pages_benchmark(work.resolve(), papers, days, clients, seconds, workers, threads,
+                                      not no_page_cache, kinds, server_source,
+                                      search_scenario(search_queries) if search_queries else None, comments,
+                                      slow_clients, scratch)
+    click.echo(f"\n{papers:,} papers over {days} weekdays on {'PostgreSQL' if database_url else 'SQLite'}, "
+               f"{workers} gunicorn workers × {threads} threads, "
                f"page cache {'off' if no_page_cache else 'on'}"
                + (f", {slow_clients} slow and idle connections held" if slow_clients else "") + ":")
     for (name, reader), figures in results.items():

@@ -15,6 +15,7 @@ import http.client
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import threading
@@ -38,6 +39,7 @@ def build_site(papers: int, days: int, seed: int = 11) -> None:
     """Fill the database of the current PAPERTIDE_DATA_DIR (Django set up by the caller)."""
     from django.conf import settings
     from django.contrib.auth import get_user_model
+    from django.db import transaction
     from tqdm import tqdm
 
     from papertide.demo import DEMO_VECTORS_PATH, demo_feed
@@ -82,7 +84,8 @@ def build_site(papers: int, days: int, seed: int = 11) -> None:
     pairs = {(int(rng.integers(len(users))), int(rng.integers(len(ids)))) for _ in range(30_000)}
     Upvote.objects.bulk_create([Upvote(user=users[u], paper_id=ids[p]) for u, p in pairs], batch_size=5_000)
     for start in range(0, len(ids), 5_000):  # bulk_create sends no signals: count and score here
-        recount_upvotes(ids[start:start + 5_000])
+        with transaction.atomic():  # the recount locks the papers' rows on PostgreSQL
+            recount_upvotes(ids[start:start + 5_000])
     print(f"{len(pairs):,} upvotes counted into the trending scores")
     model = settings.EMBEDDING_MODEL
     rows = []
@@ -120,17 +123,26 @@ def borrow_keyphrases() -> int:
     return len(papers)
 
 
-def bench_env(work: Path, page_cache: bool = True) -> dict[str, str]:
+def bench_env(work: Path, page_cache: bool = True, database_url: str = "") -> dict[str, str]:
     """The bench site's settings: no rate limits and no query-vector cache (the benchmark measures the work, not
-    the protections)."""
-    return {**os.environ, "PAPERTIDE_DATA_DIR": str(work), "PAPERTIDE_LOG_LEVEL": "WARNING",
-            "PAPERTIDE_PAGE_CACHE_SECONDS": os.environ.get("PAPERTIDE_PAGE_CACHE_SECONDS", "30") if page_cache else "0",
-            "PAPERTIDE_API_RATE_LIMIT": "0", "PAPERTIDE_SEARCH_RATE_LIMIT": "0", "PAPERTIDE_SEARCH_QUERY_CACHE": "0"}
+    the protections); with `database_url`, its database on PostgreSQL."""
+    env = {**os.environ, "PAPERTIDE_DATA_DIR": str(work), "PAPERTIDE_LOG_LEVEL": "WARNING",
+           "PAPERTIDE_PAGE_CACHE_SECONDS": os.environ.get("PAPERTIDE_PAGE_CACHE_SECONDS", "30") if page_cache else "0",
+           "PAPERTIDE_API_RATE_LIMIT": "0", "PAPERTIDE_SEARCH_RATE_LIMIT": "0", "PAPERTIDE_SEARCH_QUERY_CACHE": "0"}
+    env.pop("PAPERTIDE_DATABASE_URL", None)
+    if database_url:
+        env["PAPERTIDE_DATABASE_URL"] = database_url
+    return env
 
 
 def ensure_site(work: Path, papers: int, days: int, env: dict[str, str]) -> None:
-    """Build the generated site in `work` unless it is there from an earlier run."""
-    if not (work / "papertide.sqlite3").exists() or not (work / "index").exists():
+    """Build the generated site in `work` unless it is there from an earlier run (on PostgreSQL, a scratch
+    database: always)."""
+    on_postgres = bool(env.get("PAPERTIDE_DATABASE_URL"))
+    if on_postgres:
+        shutil.rmtree(work / "index", ignore_errors=True)  # an earlier scratch database's papers
+        subprocess.run([sys.executable, "-m", "papertide", "migrate"], env=env, check=True, stdout=subprocess.DEVNULL)
+    if on_postgres or not (work / "papertide.sqlite3").exists() or not (work / "index").exists():
         subprocess.run([sys.executable, "-c", "from papertide.cli import setup_django; setup_django(migrate=True); "
                         f"from papertide.bench.pages import build_site; build_site({papers}, {days})"],
                        env=env, check=True)
@@ -240,10 +252,10 @@ def run_load(base_port: int, paths: dict[str, list[str]], clients: int, seconds:
     return figures
 
 
-def scenarios(data_dir: Path) -> dict[str, dict[str, list[str]]]:
+def scenarios(env: dict[str, str]) -> dict[str, dict[str, list[str]]]:
     """What the clients ask for: the front page as readers use it each morning, paper pages, and a
     uniform mix over every day, week and sampled paper (the coldest case for the page cache)."""
-    everything = sample_paths(data_dir)
+    everything = sample_paths(env)
     return {
         "feed (the latest day: sorts, pages 1–3)": {"latest day": [
             f"/?sort={sort}&page={page}" for sort in ("trending", "upvotes", "newest") for page in (1, 2, 3)
@@ -253,12 +265,22 @@ def scenarios(data_dir: Path) -> dict[str, dict[str, list[str]]]:
     }
 
 
-def sample_paths(data_dir: Path, count: int = 500) -> dict[str, list[str]]:
-    import sqlite3
+SAMPLE = """
+import json, sys
+from papertide.cli import setup_django
+setup_django()
+from papertide.papers.models import DailyEntry, Paper
+print(json.dumps({"days": sorted({day.isoformat() for day in DailyEntry.objects.values_list("day", flat=True)}),
+                  "ids": list(Paper.objects.order_by("?").values_list("arxiv_id", flat=True)[:int(sys.argv[1])])}))
+"""
 
-    with sqlite3.connect(data_dir / "papertide.sqlite3") as db:
-        days = [row[0] for row in db.execute("SELECT DISTINCT day FROM papers_dailyentry ORDER BY day")]
-        ids = [row[0] for row in db.execute("SELECT arxiv_id FROM papers_paper ORDER BY random() LIMIT ?", (count,))]
+
+def sample_paths(env: dict[str, str], count: int = 500) -> dict[str, list[str]]:
+    """Every listed day and week and `count` random papers of the site (read through its own settings: SQLite or
+    PostgreSQL)."""
+    found = json.loads(subprocess.run([sys.executable, "-c", SAMPLE, str(count)], env=env, check=True,
+                                      capture_output=True, text=True).stdout)
+    days, ids = found["days"], found["ids"]
     weeks = sorted({"{}-W{:02d}".format(*dt.date.fromisoformat(d).isocalendar()[:2]) for d in days})
     return {
         "latest day": ["/", "/?sort=upvotes", "/?sort=newest", "/?page=2"],
@@ -372,13 +394,14 @@ def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, second
                         threads: int, page_cache: bool, readers: tuple[str, ...] = READERS,
                         server_source: Path | None = None,
                         mixes: dict[str, dict[str, list[str]]] | None = None,
-                        comments: int | None = None, slow_clients: int = 0) -> dict[tuple[str, str], LoadFigures]:
+                        comments: int | None = None, slow_clients: int = 0,
+                        database_url: str = "") -> dict[tuple[str, str], LoadFigures]:
     """`server_source`: serve from another checkout of papertide (for a before/after comparison). `mixes`: what
     the clients ask for, if not the page mixes of `scenarios`; `comments`: instead, the pages of DISCUSSED_PAPERS
     papers with this many comments each (`add_discussions`). The server has no rate limits and no query-vector
     cache: the benchmark measures the work, not the protections. `slow_clients`: that many slow and idle
     connections are held against the server meanwhile (`slow_clients.SlowClients`)."""
-    env = bench_env(work, page_cache)
+    env = bench_env(work, page_cache, database_url)
     ensure_site(work, papers, days, env)
     session_keys = []
     if "logged-in" in readers:
@@ -395,4 +418,4 @@ def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, second
     with Served(work, env, workers, threads, server_source) as served, SlowClients(served.port, slow_clients):
         return {(name, reader): run_load(served.port, paths, clients, seconds, warmup=3,
                                          cookies=reader_cookies(reader, session_keys))
-                for name, paths in (mixes or scenarios(work)).items() for reader in readers}
+                for name, paths in (mixes or scenarios(env)).items() for reader in readers}
