@@ -177,6 +177,22 @@ def test_comment_upvotes_are_pressed_for_the_reader_on_the_shared_page(as_alice,
     assert Comment.objects.get().score == 0
 
 
+def test_a_readers_marks_on_a_discussed_paper_page_are_one_query(as_alice, as_bob, bob, paper):
+    """Their paper upvote, their save and their comment upvotes are pressed from one query on the kept page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    comment(as_alice, "Upvote me")
+    as_bob.post(f"/comments/{Comment.objects.get().pk}/vote/", {"action": "add"}, **HTMX)
+    actions.upvote(bob, paper)
+    page(as_bob)  # kept now
+    with CaptureQueriesContext(connection) as queries:
+        shown = page(as_bob)
+    assert 'aria-label="Remove your upvote (1)"' in shown and 'id="votes-' in shown
+    marks = [q["sql"] for q in queries.captured_queries if "papers_upvote" in q["sql"] or "commentvote" in q["sql"]]
+    assert len(marks) == 1 and "discussion_commentvote" in marks[0] and "recs_save" in marks[0], marks
+
+
 def test_best_puts_the_most_upvoted_first_and_newest_the_latest(as_alice, as_bob, alice, bob, paper):
     comment(as_alice, "Older and liked")
     comment(as_alice, "Newer")

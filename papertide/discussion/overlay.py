@@ -2,18 +2,16 @@
 
 - the comment form for a logged-in reader, a log-in link for anyone else;
 - Edit and Delete on the reader's own comments: the page knows each comment's writer, so this costs no query;
-- the reader's comment upvotes pressed: one query, and only on a page with comments."""
+- the reader's comment upvotes pressed: read in the one query of the page's overlay (web/page_cache.py)."""
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from django.db import connection
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.html import escape
 
-from papertide.discussion.models import CommentVote
 from papertide.web.context_processors import login_here
 
 FORM_MARKER = "<!--papertide:comment-form:{}-->"
@@ -28,7 +26,9 @@ class Voted(NamedTuple):
     score: int
 
 
-def make_theirs(request: HttpRequest, body: str, comments: dict[int, int]) -> str:
+def make_theirs(request: HttpRequest, body: str, comments: dict[int, int], voted: list[Voted]) -> str:
+    """`voted`: the reader's upvoted comments among these, read with the page's other marks
+    (page_cache.marked_among)."""
     start = body.find(_FORM_START)
     if start != -1:
         end = body.index("-->", start) + 3
@@ -46,7 +46,6 @@ def make_theirs(request: HttpRequest, body: str, comments: dict[int, int]) -> st
         if writer == request.user.pk:
             body = body.replace(OWN_MARKER.format(comment_id), _kept(
                 "discussion/_own.html", comment_id, {"comment": {"pk": comment_id}}), 1)
-    voted = _voted_among(request.user.pk, list(comments))
     if voted:
         from papertide.web.page_cache import press
 
@@ -62,12 +61,3 @@ def _kept(template: str, key, context: dict) -> str:
 
     return kept(f"overlay:{template}:{key}",
                 lambda: render_to_string(template, {**context, "csrf_token": CSRF_PLACEHOLDER}))
-
-
-def _voted_among(user_id: int, comment_ids: list[int]) -> list[Voted]:
-    placeholders = ", ".join(["%s"] * len(comment_ids))
-    votes, comments = CommentVote._meta.db_table, CommentVote._meta.get_field("comment").related_model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT c.id, c.score FROM {votes} v JOIN {comments} c ON c.id = v.comment_id "
-                       f"WHERE v.user_id = %s AND v.comment_id IN ({placeholders})", [user_id, *comment_ids])
-        return [Voted(*row) for row in cursor.fetchall()]

@@ -135,18 +135,19 @@ def apply_overlay(request: HttpRequest, body: str, overlay: Overlay) -> str:
         moment, listed = since.timestamp(), overlay.listed_at
         # One pass over the page, whatever the number of cards (a replace per card cost ~5 ms on a 50-card page).
         body = _NEW_MARKERS.sub(lambda m: NEW_BADGE if listed.get(int(m[1]), 0) > moment else m[0], body)
-    if request.user.is_authenticated and overlay.papers:
-        upvoted, saved = marked_among(request.user.pk, overlay.papers)
-        if upvoted:
-            body = press(request, body, upvoted, "papertide/_upvote.html", "my_upvotes",
+    marks = Marks([], [], [])
+    if request.user.is_authenticated:  # one query for the papers' buttons and the comments' (a paper page)
+        marks = marked_among(request.user.pk, overlay.papers, list(overlay.discussion or ()))
+        if marks.upvoted:
+            body = press(request, body, marks.upvoted, "papertide/_upvote.html", "my_upvotes",
                           '<div class="votes" id="votes-{}">', "</div>")
-        if saved:
-            body = press(request, body, saved, "papertide/_keep.html", "my_saves",
+        if marks.saved:
+            body = press(request, body, marks.saved, "papertide/_keep.html", "my_saves",
                           '<span class="keep" id="keep-{}">', "<!--/keep--></span>")
     if overlay.discussion is not None:
         from papertide.discussion.overlay import make_theirs
 
-        body = make_theirs(request, body, overlay.discussion)
+        body = make_theirs(request, body, overlay.discussion, marks.voted)
     body = body.replace(ACCOUNT_MARKER, account_links(request), 1)
     return body.replace(CSRF_PLACEHOLDER, get_token(request))
 
@@ -184,22 +185,42 @@ class Marked(NamedTuple):
     total_upvotes: int
 
 
-def marked_among(user_id: int, paper_ids: list[int]) -> tuple[list[Marked], list[Marked]]:
-    """Which of these papers the reader upvoted (with their counts now) and which they saved. Plain SQL, one
-    query: it runs on every page a logged-in reader sees, and building it through the ORM was a fifth of such a
-    page's CPU (docs/benchmarks.md)."""
+class Marks(NamedTuple):
+    upvoted: list[Marked]
+    saved: list[Marked]
+    voted: list  # comments the reader upvoted (discussion.overlay.Voted)
+
+
+def marked_among(user_id: int, paper_ids: list[int], comment_ids: list[int] = ()) -> Marks:
+    """Which of these papers the reader upvoted (with their counts now) and saved, and which of these comments they
+    upvoted (with their scores). Plain SQL, one query: it runs on every page a logged-in reader sees, and building
+    it through the ORM was a fifth of such a page's CPU (docs/benchmarks.md)."""
+    from papertide.discussion.models import Comment, CommentVote
+    from papertide.discussion.overlay import Voted
     from papertide.recs.models import Save
 
-    placeholders = ", ".join(["%s"] * len(paper_ids))
-    paper = Paper._meta.db_table
-    sql = (f"SELECT 'u', p.id, p.arxiv_id, p.upvote_count + p.external_upvotes FROM {Upvote._meta.db_table} u "
-           f"JOIN {paper} p ON p.id = u.paper_id WHERE u.user_id = %s AND u.paper_id IN ({placeholders}) "
-           f"UNION ALL SELECT 's', p.id, p.arxiv_id, 0 FROM {Save._meta.db_table} s "
-           f"JOIN {paper} p ON p.id = s.paper_id WHERE s.user_id = %s AND s.paper_id IN ({placeholders})")
+    arms, params = [], []
+    if paper_ids:
+        among, paper = ", ".join(["%s"] * len(paper_ids)), Paper._meta.db_table
+        arms += [f"SELECT 'u', p.id, p.arxiv_id, p.upvote_count + p.external_upvotes FROM {Upvote._meta.db_table} u "
+                 f"JOIN {paper} p ON p.id = u.paper_id WHERE u.user_id = %s AND u.paper_id IN ({among})",
+                 f"SELECT 's', p.id, p.arxiv_id, 0 FROM {Save._meta.db_table} s "
+                 f"JOIN {paper} p ON p.id = s.paper_id WHERE s.user_id = %s AND s.paper_id IN ({among})"]
+        params += [user_id, *paper_ids, user_id, *paper_ids]
+    if comment_ids:
+        among = ", ".join(["%s"] * len(comment_ids))
+        arms.append(f"SELECT 'c', c.id, '', c.score FROM {CommentVote._meta.db_table} v "
+                    f"JOIN {Comment._meta.db_table} c ON c.id = v.comment_id "
+                    f"WHERE v.user_id = %s AND v.comment_id IN ({among})")
+        params += [user_id, *comment_ids]
+    if not arms:
+        return Marks([], [], [])
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id, *paper_ids, user_id, *paper_ids])
+        cursor.execute(" UNION ALL ".join(arms), params)
         rows = cursor.fetchall()
-    return [Marked(*row[1:]) for row in rows if row[0] == "u"], [Marked(*row[1:]) for row in rows if row[0] == "s"]
+    return Marks([Marked(*row[1:]) for row in rows if row[0] == "u"],
+                 [Marked(*row[1:]) for row in rows if row[0] == "s"],
+                 [Voted(row[1], row[3]) for row in rows if row[0] == "c"])
 
 
 def press(request: HttpRequest, body: str, items: list[NamedTuple], template: str, mine: str, start_tag: str,
