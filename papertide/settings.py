@@ -297,6 +297,8 @@ COMMENT_ADDRESS_LIMIT = conf.env_int("COMMENT_ADDRESS_LIMIT", 60, minimum=0)  # 
 # An account is new while younger than this, or while its comments have fewer upvotes than COMMENT_TRUSTED_UPVOTES.
 COMMENT_NEW_ACCOUNT_HOURS = conf.env_float("COMMENT_NEW_ACCOUNT_HOURS", 24.0, minimum=0.0, maximum=24.0 * 365)
 COMMENT_TRUSTED_UPVOTES = conf.env_int("COMMENT_TRUSTED_UPVOTES", 2, minimum=0)
+# How often an open paper page asks for comments posted since it was shown (discussion/views.new_comments); 0: never.
+COMMENT_POLL_SECONDS = conf.env_int("COMMENT_POLL_SECONDS", 30, minimum=0, maximum=3600)
 
 # Author claims (docs/discussion.md#author-claims): addresses whose readers confirm their own claims by email.
 # Entries: a domain ("@uni.example"), an address, or an ORCID iD bound to an address ("0000-0002-1825-0097=a@b.c").

@@ -45,7 +45,8 @@ def site(site_data):
     with ReplayServer({"/api/query": [Answer(recorded, delay=2.0)]}) as arxiv:  # arXiv takes its time
         data_dir = site_data
         process, base = start_server(data_dir, ARXIV_API_URL=arxiv.url + "/api/query",
-                                     SUBMISSION_MAX_AGE_DAYS="100000", LOGIN_RATE_LIMIT="1000")
+                                     SUBMISSION_MAX_AGE_DAYS="100000", LOGIN_RATE_LIMIT="1000",
+                                     COMMENT_POLL_SECONDS="1")
         try:
             wait_for_http(base + "/", process, timeout=120)
             yield base
@@ -360,6 +361,7 @@ def test_readers_discuss_a_paper_with_math_and_a_moderator_hides_a_reported_comm
     assert page.evaluate("window.notReloaded") is True  # every step swapped in place by htmx
     page.reload()
     assert page.get_by_text("Is ").first.is_visible() and page.get_by_text("Answering myself").count() == 0
+    page.evaluate("window.notReloaded = true")  # ines keeps the page open while juno writes
 
     other = browser.new_context(base_url=site).new_page()
     sign_up(other, "juno")
@@ -373,6 +375,10 @@ def test_readers_discuss_a_paper_with_math_and_a_moderator_hides_a_reported_comm
     other.get_by_label("Reply to ines").fill("Yes, it is")
     other.get_by_role("button", name="Reply", exact=True).click()
     spam.get_by_text("Yes, it is").wait_for()
+    page.get_by_text("A fine paper").wait_for()  # on ines's open page too, by its poll
+    page.locator(".comment", has_text="really needed").locator(".replies").get_by_text("Yes, it is").wait_for()
+    assert "(3 comments)" in page.locator("#discussion-heading").inner_text()
+    assert page.evaluate("window.notReloaded") is True
     spam.get_by_role("button", name=re.compile("Upvote this comment")).first.click()
     spam.locator('.comment-vote button[aria-pressed="true"]').first.wait_for()
     spam.get_by_role("link", name="Report").first.click()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import feedparser
 import pytest
@@ -21,6 +22,7 @@ from papertide.papers import actions
 from papertide.papers.models import DailyEntry, Paper, Upvote
 from papertide.papers.upsert import upsert_papers
 from papertide.sources.records import PaperRecord
+from papertide.web.page_cache import CSRF_PLACEHOLDER
 
 pytestmark = pytest.mark.django_db
 
@@ -191,6 +193,28 @@ def test_a_readers_marks_on_a_discussed_paper_page_are_one_query(as_alice, as_bo
     assert 'aria-label="Remove your upvote (1)"' in shown and 'id="votes-' in shown
     marks = [q["sql"] for q in queries.captured_queries if "papers_upvote" in q["sql"] or "commentvote" in q["sql"]]
     assert len(marks) == 1 and "discussion_commentvote" in marks[0] and "recs_save" in marks[0], marks
+
+
+def test_an_open_page_gets_other_readers_new_comments_and_replies_without_a_reload(as_alice, as_bob, paper):
+    comment(as_alice, "First")
+    first = Comment.objects.get()
+    shown = page(as_bob)
+    poll = re.search(r'hx-get="(/papers/2411\.17770/comments/new/\?after=(\d+))" hx-trigger="every 30s"', shown)
+    assert poll and int(poll[2]) == first.pk
+    assert as_bob.get(poll[1]).status_code == 204  # nothing new: htmx leaves the page alone
+
+    comment(as_alice, "Second, while Bob reads")
+    comment(as_alice, "A reply", parent=first)
+    answer = as_bob.get(poll[1], **HTMX)
+    html = answer.content.decode()
+    assert answer.status_code == 200 and "Second, while Bob reads" in html and "A reply" in html
+    assert 'hx-swap-oob="afterbegin:#comments"' in html and f'hx-swap-oob="beforeend:#replies-{first.pk}"' in html
+    assert "(3 comments)" in html and "csrfmiddlewaretoken" in html and CSRF_PLACEHOLDER not in html  # made his
+    latest = Comment.objects.latest("pk").pk
+    assert f"?after={latest}" in html
+    assert as_bob.get(f"/papers/2411.17770/comments/new/?after={latest}").status_code == 204
+    mine = as_alice.get(poll[1], **HTMX).content.decode()  # her own are on her page already
+    assert "Second, while Bob reads" not in mine and f"?after={latest}" in mine
 
 
 def test_best_puts_the_most_upvoted_first_and_newest_the_latest(as_alice, as_bob, alice, bob, paper):

@@ -8,6 +8,7 @@ from papertide.web.feeds import atom
 urlpatterns = [
     path("papers/<arxiv_id:arxiv_id>/comments/", views.post_comment, name="comment-post"),
     path("papers/<arxiv_id:arxiv_id>/comments/more/", views.more_comments, name="comments-more"),
+    path("papers/<arxiv_id:arxiv_id>/comments/new/", views.new_comments, name="comments-new"),
     path("comments/<int:comment_id>/reply/", views.reply_form, name="comment-reply"),
     path("comments/<int:comment_id>/edit/", views.edit_comment, name="comment-edit"),
     path("comments/<int:comment_id>/delete/", views.delete_comment, name="comment-delete"),

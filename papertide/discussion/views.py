@@ -4,6 +4,7 @@ piece of page that changed, and works without JavaScript as a plain form and red
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -65,6 +66,26 @@ def more_comments(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     rest = rules.threads(paper, "newest" if request.GET.get("sort") == "newest" else "best")[start:]
     html = render_to_string("discussion/_more.html", {"comments": rest, "shared": True}, request=request)
     return HttpResponse(apply_overlay(request, html, Overlay(discussion=rules.writers_of(rest))))
+
+
+def new_comments(request: HttpRequest, arxiv_id: str) -> HttpResponse:
+    """What an open paper page asks for every COMMENT_POLL_SECONDS: the comments posted since the newest it shows
+    (`after`), other readers' only (a reader's own are on their page already), for htmx to put in place with the new
+    count; `204 No Content`, which htmx leaves alone, while there are none."""
+    after = request.GET.get("after", "")
+    paper = get_object_or_404(Paper.objects.only("id", "arxiv_id", "authors", "comment_count"), arxiv_id=arxiv_id)
+    new = list(Comment.objects.shown().filter(paper=paper, pk__gt=int(after) if after.isdigit() else 0)
+               .select_related("author").order_by("pk")[:200])
+    if not new:
+        return HttpResponse(status=204)
+    theirs = [comment for comment in new if comment.author_id != request.user.pk]
+    rules.mark_authors(paper, theirs)
+    for comment in theirs:
+        comment.thread = []
+    html = render_to_string("discussion/_new.html", {"paper": paper, "comments": theirs, "latest": new[-1].pk,
+                                                      "poll_seconds": settings.COMMENT_POLL_SECONDS, "shared": True},
+                            request=request)
+    return HttpResponse(apply_overlay(request, html, Overlay(discussion={c.pk: c.author_id for c in theirs})))
 
 
 def _mine(request: HttpRequest, comment_id: int) -> Comment:

@@ -241,6 +241,8 @@ def paper_detail(request: HttpRequest, arxiv_id: str) -> HttpResponse:
         "paper": paper, "similar": similar, "comments": shown, "comment_sort": comment_sort,
         "authors": [(name, getattr(claimed.get(author_key(name)), "username", None)) for name in paper.authors],
         "more_comments": count_in(comments[len(shown):]), "threads_shown": len(shown),
+        "latest_comment": max((c.pk for thread in comments for c in (thread, *thread.thread)), default=0),
+        "poll_seconds": settings.COMMENT_POLL_SECONDS,
     }, [paper], discussion=writers_of(shown))
 
 
