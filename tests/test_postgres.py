@@ -327,3 +327,27 @@ def test_the_import_and_copy_benchmarks_run_on_a_scratch_database_and_leave_none
     assert re.search(r"1,000 papers \([\d,]+ rows\) copied from SQLite to PostgreSQL and verified", copied.stdout)
     with psycopg.connect(**params) as db:
         assert not db.execute("SELECT datname FROM pg_database WHERE datname LIKE 'papertide_bench_%'").fetchall()
+
+
+def test_two_workers_on_two_machines_send_a_due_digest_once(tmp_path, site_database):
+    """One scheduled digest, two workers started together on one database: each digest is sent exactly once."""
+    import collections
+
+    from tests.smtp import SmtpServer
+    from tests.test_digest_crash import MAKE_DUE_DIGEST, SUBSCRIBERS
+
+    url, _ = site_database
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir(), two.mkdir()
+    assert run_papertide(one, "migrate", DATABASE_URL=url).returncode == 0
+    made = run_papertide(one, "manage", "shell", "-c", MAKE_DUE_DIGEST, DATABASE_URL=url)
+    assert made.returncode == 0, made.stderr
+    with SmtpServer() as smtp:
+        command = [sys.executable, "-m", "papertide", "worker", "--once"]
+        workers = [subprocess.Popen(command, env=papertide_env(where, DATABASE_URL=url, **smtp.settings()),
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for where in (one, two)]
+        outputs = [worker.communicate(timeout=180) for worker in workers]
+        assert [worker.returncode for worker in workers] == [0, 0], outputs
+        per_address = collections.Counter(m["To"] for m in smtp.messages)
+    assert len(per_address) == SUBSCRIBERS and set(per_address.values()) == {1}
+    assert sum("daily-digest" in out for out, _ in outputs) == 1  # the job itself ran on one of them
