@@ -321,8 +321,16 @@ def bench() -> None:
               help="Queries timed per corpus size.")
 @click.option("--skip-relevance", is_flag=True, help="Only the latency part.")
 @click.option("--floor", is_flag=True, help="Only calibrate the \"no close match\" floor (PAPERTIDE_SEARCH_CLOSE_MATCH).")
-def bench_search(data_dir: Path, sizes: str, queries: int, skip_relevance: bool, floor: bool) -> None:
+@click.option("--database", "database_url", default="", metavar="postgres://…",
+              help="Also time vector and hybrid search with the vectors in PostgreSQL (pgvector) at each size: a "
+                   "scratch database made on this server (its user needs CREATEDB) and dropped after, the files' "
+                   "figures of the same run beside them.")
+def bench_search(data_dir: Path, sizes: str, queries: int, skip_relevance: bool, floor: bool,
+                 database_url: str) -> None:
     """Search relevance (nDCG@10, recall@100 on SciFact, Cranfield, CISI) and latency at scale."""
+    if database_url and not floor:
+        _bench_search_on_postgres(data_dir, sizes, queries, skip_relevance, database_url)
+        return
     setup_django()
     from django.conf import settings
 
@@ -350,6 +358,24 @@ def bench_search(data_dir: Path, sizes: str, queries: int, skip_relevance: bool,
         from papertide.bench.latency import run_latency
 
         click.echo(run_latency(size, data_dir, embedder, cache_dir, queries).as_markdown())
+
+
+def _bench_search_on_postgres(data_dir: Path, sizes: str, queries: int, skip_relevance: bool, url: str) -> None:
+    """Each size in a process of its own whose database is a new scratch one (relevance first, on SQLite)."""
+    import subprocess
+    import sys
+
+    from papertide.bench.scratch import scratch_database
+
+    command = [sys.executable, "-m", "papertide", "bench", "search", "--data", str(data_dir), "--queries", str(queries)]
+    if not skip_relevance:
+        subprocess.run([*command, "--sizes", ""], check=True)
+    for size in [s for s in sizes.replace(" ", "").split(",") if s]:
+        with scratch_database(url) as scratch:
+            migrated = {**os.environ, "PAPERTIDE_DATABASE_URL": scratch}
+            subprocess.run([sys.executable, "-m", "papertide", "migrate"], env=migrated, check=True,
+                           stdout=subprocess.DEVNULL)
+            subprocess.run([*command, "--skip-relevance", "--sizes", size], env=migrated, check=True)
 
 
 @bench.command("import")

@@ -57,11 +57,24 @@ def _mail() -> str:
     return f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT} accepts a session"
 
 
+def _vectors() -> str:
+    from django.db import connection
+
+    from papertide.search.service import get_backend
+
+    if get_backend().vectors.kind == "pgvector":
+        return "in PostgreSQL (pgvector): one copy for every machine"
+    if connection.vendor == "postgresql":
+        return ("in files on each machine, since this database has no pgvector: to share one copy, install pgvector "
+                "on the server, run `CREATE EXTENSION vector` in the database as a superuser, then `papertide index`")
+    return f"in files in {get_backend().vectors.directory}"
+
+
 def checks() -> dict[str, Callable[[], str]]:
     from papertide.web.health import CHECKS
 
     return {"settings": _settings, "database": CHECKS["database"], "migrations": _migrations,
-            "search index": CHECKS["search index"], "cache": CHECKS["cache"], "mail": _mail}
+            "search index": CHECKS["search index"], "vectors": _vectors, "cache": CHECKS["cache"], "mail": _mail}
 
 
 def run_checks() -> list[Result]:

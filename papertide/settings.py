@@ -277,6 +277,11 @@ SEARCH_INDEX_DIR = DATA_DIR / "index"
 # How long an index run may take to embed a chunk it claimed before another run takes the chunk over (search/indexer.py).
 INDEX_CLAIM_SECONDS = conf.env_int("INDEX_CLAIM_SECONDS", 600, minimum=1)
 SEARCH_EXACT_THRESHOLD = conf.env_int("SEARCH_EXACT_THRESHOLD", 20_000, minimum=0)
+# Where vector search reads: "pgvector" (a table in PostgreSQL, one copy for every machine), "files" (in each machine's
+# index folder), or "auto": pgvector on a PostgreSQL database that has it, else files (search/service.py).
+SEARCH_VECTORS = conf.env_choice("SEARCH_VECTORS", "auto", ("auto", "pgvector", "files"))
+if SEARCH_VECTORS == "pgvector" and DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise conf.ConfigError("PAPERTIDE_SEARCH_VECTORS=pgvector needs PostgreSQL: set PAPERTIDE_DATABASE_URL")
 SIMILAR_PAPERS = conf.env_int("SIMILAR_PAPERS", 6, minimum=0, maximum=50)
 SEARCH_MIN_SIMILARITY = conf.env_float("SEARCH_MIN_SIMILARITY", 0.2, minimum=-1.0, maximum=1.0)
 # Below this cosine for the closest paper, the search page says there is no close match (docs/search.md).

@@ -40,6 +40,7 @@ def indexed_demo(django_db_setup, django_db_blocker, tmp_path_factory):
         run_index(progress=False)
         yield
         Paper.objects.all().delete()
+        service.get_backend().vectors.destroy()  # on PostgreSQL a table in the database, kept past the module
     service.get_backend.cache_clear()
 
 

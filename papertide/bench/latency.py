@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from django.conf import settings
+from django.db import connection
 
 from papertide.bench.relevance import embed_corpus, load_collection
 from papertide.search.embedder import Embedder
@@ -36,6 +38,7 @@ class LatencyReport:
     timings_ms: dict[str, tuple[float, float]] = field(default_factory=dict)  # name -> (p50, p99)
     disk_mb: dict[str, float] = field(default_factory=dict)
     peak_rss_mb: float = 0.0
+    recall_at_10: float | None = None  # pgvector's approximate top 10 against the exact one
 
     def as_markdown(self) -> str:
         lines = [f"\n### {self.size:,} papers\n", "| step | p50 ms | p99 ms |", "|---|---|---|"]
@@ -44,6 +47,8 @@ class LatencyReport:
         lines += [f"| {name} | {seconds:.1f} |" for name, seconds in self.build_seconds.items()]
         disk = ", ".join(f"{name} {mb:,.0f} MB" for name, mb in self.disk_mb.items())
         lines.append(f"\nOn disk: {disk}. Peak memory of the benchmark process: {self.peak_rss_mb:,.0f} MB.")
+        if self.recall_at_10 is not None:
+            lines.append(f"pgvector recall@10 against the exact top 10: {self.recall_at_10:.3f}.")
         return "\n".join(lines)
 
 
@@ -122,6 +127,10 @@ def run_latency(size: int, data_dir: Path, embedder: Embedder, cache_dir: Path, 
         vector_index.write(np.arange(size, dtype=np.int64), vectors, embedder.model_id, None)
         kind = "HNSW (usearch)" if size >= vector_index.exact_threshold else "exact"
         report.build_seconds[f"vector index ({kind})"] = time.perf_counter() - started
+
+        pgvector = None
+        if connection.vendor == "postgresql":
+            pgvector = _pgvector_index(size, vectors, embedder.model_id, report)
         del vectors
 
         backend = SearchBackend(fulltext, vector_index, embedder.model_id)
@@ -132,13 +141,53 @@ def run_latency(size: int, data_dir: Path, embedder: Embedder, cache_dir: Path, 
             queries, lambda q: vector_index.nearest(embedder.embed_query(q), CANDIDATES), embedder)
         report.timings_ms["hybrid search (everything a search request does)"] = _time(
             queries, lambda q: backend.search(q, 50), embedder)
+        if pgvector is not None:
+            on_postgres = SearchBackend(fulltext, pgvector, embedder.model_id)
+            name = f"vector (pgvector {pgvector.kind_of_search()}, top {CANDIDATES}), embedding included"
+            report.timings_ms[name] = _time(
+                queries, lambda q: pgvector.nearest(embedder.embed_query(q), CANDIDATES), embedder)
+            report.timings_ms["hybrid search, vectors in PostgreSQL (pgvector)"] = _time(
+                queries, lambda q: on_postgres.search(q, 50), embedder)
+            report.recall_at_10 = _recall_at_10(queries[:100], embedder, vector_index, pgvector)
         if size <= FTS5_MAX_SIZE:
             report.timings_ms[f"for comparison: SQLite FTS5 (porter, bm25, top {CANDIDATES})"] = _time_fts5(
                 work, papers, queries, report)
-        report.disk_mb = {"full text": _directory_mb(work / "fulltext"),
-                          "vectors": sum(f.stat().st_size for f in work.glob("vectors*")) / 1e6}
+        report.disk_mb.update({"full text": _directory_mb(work / "fulltext"),
+                               "vectors": sum(f.stat().st_size for f in work.rglob("vectors*")) / 1e6})
     report.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return report
+
+
+def _pgvector_index(size: int, vectors: np.ndarray, model: str, report: LatencyReport):
+    """The same vectors in a pgvector table of the (scratch) database, built as a rebuild builds one."""
+    from papertide.search.pgvectors import PgVectorIndex
+
+    index = PgVectorIndex(exact_threshold=settings.SEARCH_EXACT_THRESHOLD)
+    chunks = ((np.arange(start, min(start + 10_000, size), dtype=np.int64), vectors[start:start + 10_000])
+              for start in range(0, size, 10_000))
+    started = time.perf_counter()
+    index.build(model, vectors.shape[1], chunks)
+    report.build_seconds[f"vector table (pgvector, {index.kind_of_search()})"] = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_total_relation_size(%s)", [index.live_table()])
+        report.disk_mb["pgvector table and index"] = cursor.fetchone()[0] / 1e6
+    return index
+
+
+def _recall_at_10(queries: list[str], embedder: Embedder, exact: VectorIndex, approximate) -> float:
+    """How many of the exact top 10 (numpy over the same vectors) pgvector's answer holds."""
+    found = 0
+    for query in queries:
+        vector = embedder.embed_query(query)
+        truth = {paper_id for paper_id, _ in _exact_nearest(exact, vector, 10)}
+        found += len(truth & {paper_id for paper_id, _ in approximate.nearest(vector, 10)})
+    return found / (10 * len(queries))
+
+
+def _exact_nearest(index: VectorIndex, vector: np.ndarray, limit: int):
+    scores = np.asarray(index.matrix) @ vector
+    top = np.argsort(-scores)[:limit]
+    return [(int(index.ids[i]), float(scores[i])) for i in top]
 
 
 def _time_fts5(work: Path, papers, queries: list[str], report: LatencyReport) -> tuple[float, float]:

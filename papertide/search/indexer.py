@@ -33,6 +33,7 @@ from papertide.search.embedder import document_text, get_embedder
 from papertide.search.fulltext import IndexedPaper
 from papertide.search.models import PaperEmbedding
 from papertide.search.service import get_backend
+from papertide.search.stored import stored_vectors
 from papertide.topics import projection as topic_map
 from papertide.topics import stage as keyphrase_stage
 
@@ -233,22 +234,18 @@ def _embed_chunk(ids: list[int], model: str) -> tuple[list[int], int]:
 
 
 def write_vector_index(model: str, changed: set[int] | None) -> int:
-    """Rewrite the vector files from the stored embeddings of `model`."""
-    rows = PaperEmbedding.objects.filter(model=model).order_by("paper_id").values_list("paper_id", "vector")
-    count = rows.count()
-    ids = np.zeros(count, dtype=np.int64)
-    matrix = None
-    for position, (paper_id, blob) in enumerate(rows.iterator(chunk_size=10_000)):
-        vector = np.frombuffer(blob, dtype=np.float32)
-        if matrix is None:
-            matrix = np.zeros((count, len(vector)), dtype=np.float32)
-        ids[position], matrix[position] = paper_id, vector
-    if matrix is None:
-        get_backend().vectors.destroy()
+    """Bring the vector index up to date with the stored embeddings of `model` (`changed`: the papers embedded since
+    the last write; None: all of them). The files are rewritten whole; a pgvector table gets only what changed."""
+    vectors = get_backend().vectors
+    if vectors.kind == "pgvector":
+        return vectors.update(model, changed)
+    ids, matrix = stored_vectors(model)
+    if not len(ids):
+        vectors.destroy()
         return 0
-    get_backend().vectors.write(ids, matrix, model, changed)
-    log.info("vector index written: %d vectors (%s)", count, model)
-    return count
+    vectors.write(ids, matrix, model, changed)
+    log.info("vector index written: %d vectors (%s)", len(ids), model)
+    return len(ids)
 
 
 def index_in_background() -> None:

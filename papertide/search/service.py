@@ -19,6 +19,8 @@ from papertide.papers.models import Paper
 from papertide.search.embedder import EmbedderUnavailable, get_embedder
 from papertide.search.fulltext import FullTextIndex
 from papertide.search.query import ParsedQuery, parse_query
+from papertide.search import pgvectors
+from papertide.search.pgvectors import PgVectorIndex
 from papertide.search.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -76,10 +78,10 @@ class SearchResult:
 
 
 class SearchBackend:
-    """The local backend: a tantivy full-text index and a vector index beside the SQLite database.
-    A PostgreSQL backend (full-text search + pgvector) is to offer the same methods."""
+    """A tantivy full-text index in this machine's index folder, and a vector index: files beside it, or a table in
+    PostgreSQL (pgvector) that every machine shares."""
 
-    def __init__(self, fulltext: FullTextIndex, vectors: VectorIndex, model_name: str, *,
+    def __init__(self, fulltext: FullTextIndex, vectors: VectorIndex | PgVectorIndex, model_name: str, *,
                  min_similarity: float = 0.2, text_weight: float = FULL_TEXT_WEIGHT,
                  candidates: int = CANDIDATES) -> None:
         self.fulltext = fulltext
@@ -146,10 +148,21 @@ def get_backend() -> SearchBackend:
     directory = settings.SEARCH_INDEX_DIR
     return SearchBackend(
         FullTextIndex(directory / "fulltext"),
-        VectorIndex(directory, exact_threshold=settings.SEARCH_EXACT_THRESHOLD),
+        _vector_index(),
         settings.EMBEDDING_MODEL,
         min_similarity=settings.SEARCH_MIN_SIMILARITY,
     )
+
+
+def _vector_index() -> VectorIndex | PgVectorIndex:
+    wanted = settings.SEARCH_VECTORS
+    if wanted == "pgvector" or (wanted == "auto" and pgvectors.available()):
+        if not pgvectors.available():
+            raise pgvectors.PgVectorUnavailable(
+                "PAPERTIDE_SEARCH_VECTORS=pgvector, but this database has no pgvector extension: install pgvector on "
+                "the PostgreSQL server, then run `CREATE EXTENSION vector` in the database as a superuser")
+        return PgVectorIndex(exact_threshold=settings.SEARCH_EXACT_THRESHOLD)
+    return VectorIndex(settings.SEARCH_INDEX_DIR, exact_threshold=settings.SEARCH_EXACT_THRESHOLD)
 
 
 def search(raw_query: str, limit: int = 50) -> SearchResult:

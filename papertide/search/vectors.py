@@ -41,6 +41,8 @@ def _replace_atomically(path: Path, write) -> None:
 
 
 class VectorIndex:
+    kind = "files"
+
     def __init__(self, directory: Path, *, exact_threshold: int = 20_000) -> None:
         self.directory = directory
         self.exact_threshold = exact_threshold

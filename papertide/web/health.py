@@ -28,7 +28,7 @@ def _search_index() -> str:
     from papertide.search.service import get_backend
 
     backend = get_backend()
-    return f"{backend.fulltext.count():,} papers in the full-text index, {backend.vectors.size():,} vectors"
+    return f"{backend.fulltext.count():,} papers in the full-text index, {backend.vectors.size():,} vectors ({backend.vectors.kind})"
 
 
 def _cache() -> str:
