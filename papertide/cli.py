@@ -361,21 +361,21 @@ def bench_search(data_dir: Path, sizes: str, queries: int, skip_relevance: bool,
 
 
 def _bench_search_on_postgres(data_dir: Path, sizes: str, queries: int, skip_relevance: bool, url: str) -> None:
-    """Each size in a process of its own whose database is a new scratch one (relevance first, on SQLite)."""
+    """Relevance, then each size, in a process of its own whose database is a new scratch one."""
     import subprocess
     import sys
 
     from papertide.bench.scratch import scratch_database
 
     command = [sys.executable, "-m", "papertide", "bench", "search", "--data", str(data_dir), "--queries", str(queries)]
-    if not skip_relevance:
-        subprocess.run([*command, "--sizes", ""], check=True)
-    for size in [s for s in sizes.replace(" ", "").split(",") if s]:
+    runs = ([["--sizes", ""]] if not skip_relevance else [])
+    runs += [["--skip-relevance", "--sizes", size] for size in sizes.replace(" ", "").split(",") if size]
+    for run in runs:
         with scratch_database(url) as scratch:
             migrated = {**os.environ, "PAPERTIDE_DATABASE_URL": scratch}
             subprocess.run([sys.executable, "-m", "papertide", "migrate"], env=migrated, check=True,
                            stdout=subprocess.DEVNULL)
-            subprocess.run([*command, "--skip-relevance", "--sizes", size], env=migrated, check=True)
+            subprocess.run([*command, *run], env=migrated, check=True)
 
 
 @bench.command("import")
@@ -607,6 +607,31 @@ def bench_embedding(papers: int) -> None:
     count, raw, stage = result.stdout.split()[-3:]
     click.echo(f"{int(count):,} papers: model alone {float(raw):.1f} papers/s, index stage {float(stage):.1f} papers/s "
                f"= {float(stage) / float(raw):.0%} of raw.")
+
+
+@bench.command("index")
+@click.option("--database", "database_url", required=True, metavar="postgres://…",
+              help="A PostgreSQL server: the runs share a scratch database made there (its user needs CREATEDB) and "
+                   "dropped after.")
+@click.option("--papers", type=click.IntRange(32, 1504), default=1504, show_default=True,
+              help="Papers of the demo day to embed again each time.")
+@click.option("--workers", default="1,2", show_default=True, help="Numbers of index runs at once (comma-separated).")
+@click.option("--chunk-size", type=click.IntRange(1, 10_000), default=64, show_default=True,
+              help="Papers a run claims at a time.")
+def bench_index(database_url: str, papers: int, workers: str, chunk_size: int) -> None:
+    """Embedding throughput of one `papertide index` run, then of several at once sharing one backlog (each in a
+    data directory of its own, as on machines of their own)."""
+    from papertide.bench import machine_summary
+    from papertide.bench.index_workers import run_index_workers
+    from papertide.bench.scratch import scratch_database
+
+    counts = [int(count) for count in workers.replace(" ", "").split(",") if count]
+    click.echo(f"Machine: {machine_summary()}")
+    with scratch_database(database_url) as scratch:
+        for run in run_index_workers(scratch, papers, counts, chunk_size):
+            shares = " + ".join(f"{count:,}" for count in run.embedded_by_each)
+            click.echo(f"{run.workers} run(s) at once: {run.papers:,} papers embedded in {run.seconds:.1f} s, "
+                       f"{run.per_second:.1f} papers/s ({shares}; whole commands, start-up included).")
 
 
 @bench.command("keyphrases")

@@ -339,6 +339,16 @@ def test_the_import_and_copy_benchmarks_run_on_a_scratch_database_and_leave_none
         assert not db.execute("SELECT datname FROM pg_database WHERE datname LIKE 'papertide_bench_%'").fetchall()
 
 
+def test_the_index_benchmark_shares_one_backlog_between_runs(tmp_path, site_database):
+    url, _ = site_database
+    measured = run_papertide(tmp_path, "bench", "index", "--database", url, "--papers", "48", "--workers", "1,2",
+                             "--chunk-size", "8")
+    assert measured.returncode == 0, measured.stderr
+    assert re.search(r"1 run\(s\) at once: 48 papers embedded in .* papers/s \(48;", measured.stdout)
+    shares = re.search(r"2 run\(s\) at once: 48 papers embedded in .* papers/s \((\d+) \+ (\d+);", measured.stdout)
+    assert shares and int(shares[1]) + int(shares[2]) == 48, measured.stdout
+
+
 def test_two_workers_on_two_machines_send_a_due_digest_once(tmp_path, site_database):
     """One scheduled digest, two workers started together on one database: each digest is sent exactly once."""
     import collections

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from django.db import connection
 from tqdm import tqdm
 
 from papertide.search.embedder import Embedder, document_text
@@ -116,6 +117,7 @@ class Rankings:
     full_text: dict[str, Hits] = field(default_factory=dict)
     vector: dict[str, Hits] = field(default_factory=dict)
     served: dict[str, list[int]] = field(default_factory=dict)
+    served_pgvector: dict[str, list[int]] = field(default_factory=dict)  # on PostgreSQL: vectors in pgvector
 
 
 def rank_collection(collection: Collection, embedder: Embedder, cache_dir: Path, workdir: Path) -> Rankings:
@@ -129,6 +131,13 @@ def rank_collection(collection: Collection, embedder: Embedder, cache_dir: Path,
     vector_index = VectorIndex(workdir / collection.name, exact_threshold=10**9)
     vector_index.write(np.arange(len(vectors)), vectors, embedder.model_id, None)
     backend = SearchBackend(fulltext, vector_index, embedder.model_id)
+    on_postgres = None
+    if connection.vendor == "postgresql":  # `bench search --database`: a scratch database
+        from papertide.search.pgvectors import PgVectorIndex
+
+        graph = PgVectorIndex(exact_threshold=0)  # the HNSW graph even at this size: the approximate answer
+        graph.build(embedder.model_id, vectors.shape[1], [(np.arange(len(vectors)), vectors)])
+        on_postgres = SearchBackend(fulltext, graph, embedder.model_id)
     rankings = Rankings()
     deepest = max(DEPTHS)
     for qid, text in collection.queries.items():
@@ -136,6 +145,8 @@ def rank_collection(collection: Collection, embedder: Embedder, cache_dir: Path,
         rankings.full_text[qid] = fulltext.search(query, deepest)
         rankings.vector[qid] = vector_index.nearest(embedder.embed_query(query.text), deepest)
         rankings.served[qid] = backend.search(text, 100).paper_ids
+        if on_postgres is not None:
+            rankings.served_pgvector[qid] = on_postgres.search(text, 100).paper_ids
     return rankings
 
 
@@ -194,6 +205,9 @@ def run_relevance(data_dir: Path, embedder: Embedder, cache_dir: Path) -> Releva
         rows.append((name, f"hybrid, score fusion chosen on {'+'.join(TUNING_COLLECTIONS)} "
                            f"(text weight {chosen[0]}, top {chosen[1]})", *evaluate(collection, fused(r, *chosen))))
         rows.append((name, "hybrid as served (`papertide search`)", *evaluate(collection, r.served)))
+        if r.served_pgvector:
+            rows.append((name, "hybrid as served, vectors in PostgreSQL (pgvector HNSW)",
+                         *evaluate(collection, r.served_pgvector)))
     return RelevanceReport(rows, chosen, (FULL_TEXT_WEIGHT, CANDIDATES))
 
 

@@ -36,6 +36,7 @@ WRITER_LOCK = 0x70617065727674  # pg_advisory_lock key: one writer of the vector
 MAX_EF_SEARCH = 1000  # pgvector's largest hnsw.ef_search
 COPY_CHUNK = 10_000
 TABLE_PREFIX = "search_vectors_"
+KEPT_VECTORS = 100_000  # papers' vectors kept per process for rankings (150 MB at 384 dimensions)
 
 
 class PgVectorUnavailable(Exception):
@@ -107,11 +108,13 @@ class PgVectorIndex:
     def __init__(self, *, exact_threshold: int = 20_000) -> None:
         self.exact_threshold = exact_threshold
         self._loaded: tuple[tuple, np.ndarray, np.ndarray] | None = None
+        self._kept: tuple[tuple | None, dict[int, np.ndarray | None]] = (None, {})
 
     # Reading
 
     def _live(self) -> VectorTable | None:
-        return VectorTable.objects.filter(live=True).only("name", "model", "count", "centre", "written_at").first()
+        return VectorTable.objects.filter(live=True).only("name", "model", "dimension", "count", "centre",
+                                                          "written_at").first()
 
     def size(self) -> int:
         live = self._live()
@@ -134,11 +137,25 @@ class PgVectorIndex:
 
     def rows_of(self, paper_ids) -> tuple[np.ndarray, np.ndarray]:
         """The papers among these that have a vector (ids ascending) and their vectors: read from the stored
-        embeddings, which the live table copies."""
+        embeddings, which the live table copies, and kept in this process until the table is written again (a
+        reader's ranking compares the same few thousand papers at every page)."""
         live = self._live()
         if live is None:
             return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
-        return stored_vectors(live.model, paper_ids)
+        version = (live.name, live.written_at)
+        if self._kept[0] != version or len(self._kept[1]) > KEPT_VECTORS:
+            self._kept = (version, {})
+        kept = self._kept[1]
+        wanted = sorted({int(paper_id) for paper_id in paper_ids})
+        missing = [paper_id for paper_id in wanted if paper_id not in kept]
+        if missing:
+            ids, matrix = stored_vectors(live.model, missing)
+            kept.update(dict.fromkeys(missing))  # papers without a vector: not asked for again
+            kept.update(zip(ids.tolist(), matrix, strict=True))
+        have = [paper_id for paper_id in wanted if kept.get(paper_id) is not None]
+        if not have:
+            return np.zeros(0, np.int64), np.zeros((0, live.dimension), np.float32)
+        return np.array(have, dtype=np.int64), np.stack([kept[paper_id] for paper_id in have])
 
     def centre(self) -> np.ndarray:
         live = self._live()
@@ -285,7 +302,7 @@ class PgVectorIndex:
             for name in _vector_tables():
                 cursor.execute(f"DROP TABLE IF EXISTS {name}")
         VectorTable.objects.all().delete()
-        self._loaded = None
+        self._loaded, self._kept = None, (None, {})
 
 
 def _vector_tables() -> list[str]:
