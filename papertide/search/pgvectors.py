@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import struct
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
@@ -102,6 +103,16 @@ def _stored_chunks(model: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         after = ids[-1]
 
 
+@dataclass(frozen=True)
+class Live:
+    name: str
+    model: str
+    dimension: int
+    count: int
+    centre: bytes
+    written_at: object
+
+
 class PgVectorIndex:
     kind = "pgvector"
 
@@ -112,9 +123,13 @@ class PgVectorIndex:
 
     # Reading
 
-    def _live(self) -> VectorTable | None:
-        return VectorTable.objects.filter(live=True).only("name", "model", "dimension", "count", "centre",
-                                                          "written_at").first()
+    def _live(self) -> Live | None:
+        """The live table, read at every call (one indexed row, plain SQL: a search asks for it several times)."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name, model, dimension, count, centre, written_at "
+                           f"FROM {VectorTable._meta.db_table} WHERE live")
+            row = cursor.fetchone()
+        return Live(*row) if row else None
 
     def size(self) -> int:
         live = self._live()
@@ -210,7 +225,7 @@ class PgVectorIndex:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_lock(%s)", [WRITER_LOCK])
         try:
-            live = self._live()
+            live = VectorTable.objects.filter(live=True).first()
             if changed is None or live is None or live.model != model:
                 return self._rebuild(model)
             return self._add(live, changed)
