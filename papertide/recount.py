@@ -1,6 +1,6 @@
 """`papertide recount`: the counts kept on rows, repaired from the rows they count — a paper's upvotes and shown
 comments, a comment's votes — and the trending scores that follow from them. Every write path keeps them right
-(papers/signals.py, discussion/rules.py); this is for what came in around them: a restore of part of a backup, a
+(papers/engagement.py, discussion/rules.py); this is for what came in around them: a restore of part of a backup, a
 row deleted by hand, a bug. Safe to run at any time, on a live site, and to interrupt: it only rewrites the rows
 found wrong, each batch in a transaction of its own."""
 
@@ -46,7 +46,7 @@ def recount() -> Recounted:
     from papertide.discussion.models import Comment, CommentVote
     from papertide.discussion.rules import changed, recount_votes
     from papertide.papers.models import Paper, Upvote
-    from papertide.papers.signals import recount_upvotes
+    from papertide.papers.engagement import recount_upvotes
 
     upvotes = _wrong(Paper.objects, "upvote_count", _counts(Upvote.objects.filter(paper=OuterRef("pk")), "paper"))
     comments = _wrong(Paper.objects, "comment_count",

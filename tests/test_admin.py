@@ -49,3 +49,36 @@ def test_an_admin_hides_and_features_entries_from_the_list(staff_client, client)
     assert "Textured Gaussians" not in page
     first_card = page[page.index('class="card"'):][:3000]
     assert "PP-LEM" in first_card and "Featured" in first_card
+
+
+@pytest.mark.django_db
+def test_upvotes_an_admin_adds_or_deletes_and_accounts_an_admin_deletes_are_counted(staff_client, django_user_model):
+    """Every path that writes upvotes goes through papers/engagement.py: the admin's too."""
+    load_demo_day()
+    from papertide.papers.actions import upvote
+    from papertide.papers.models import DailyEntry, Paper, Upvote
+
+    paper = Paper.objects.get(arxiv_id="2411.17758")
+    entry = DailyEntry.objects.filter(paper=paper).first()
+    readers = [django_user_model.objects.create_user(f"reader{n}") for n in range(3)]
+    upvote(readers[0], paper)
+
+    added = staff_client.post("/admin/papers/upvote/add/", {"paper": paper.pk, "user": readers[1].pk})
+    assert added.status_code == 302
+    paper.refresh_from_db()
+    assert paper.upvote_count == 2
+
+    given = Upvote.objects.get(user=readers[1])
+    staff_client.post(f"/admin/papers/upvote/{given.pk}/delete/", {"post": "yes"})
+    paper.refresh_from_db()
+    assert paper.upvote_count == 1
+
+    upvote(readers[2], paper)
+    before = DailyEntry.objects.get(pk=entry.pk).trend_log
+    deleted = staff_client.post("/admin/auth/user/", {"action": "delete_selected", "post": "yes",
+                                                     "_selected_action": [readers[0].pk, readers[2].pk]})
+    assert deleted.status_code == 302
+    assert not django_user_model.objects.filter(pk__in=[readers[0].pk, readers[2].pk]).exists()
+    paper.refresh_from_db()
+    assert paper.upvote_count == 0 == Upvote.objects.filter(paper=paper).count()
+    assert DailyEntry.objects.get(pk=entry.pk).trend_log < before

@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.db import IntegrityError, transaction
 
+from papertide.papers import engagement
 from papertide.papers.models import DailyEntry, Paper, Upvote
 
 
@@ -19,9 +20,11 @@ def test_second_upvote_by_the_same_reader_is_refused_by_the_database(paper, alic
 
 
 def test_two_readers_can_each_upvote_a_paper(paper, alice, bob):
-    Upvote.objects.create(user=alice, paper=paper)
-    Upvote.objects.create(user=bob, paper=paper)
+    assert engagement.give(alice, paper) and engagement.give(bob, paper)
+    assert not engagement.give(alice, paper)  # once each
     assert Paper.objects.get(pk=paper.pk).upvote_count == 2
+    assert engagement.take_back(bob, paper) and not engagement.take_back(bob, paper)
+    assert Paper.objects.get(pk=paper.pk).upvote_count == 1
 
 
 def test_a_paper_is_on_the_daily_list_at_most_once(paper):

@@ -7,7 +7,7 @@ import math
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import get_user_model, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -21,6 +21,7 @@ from papertide.accounts import confirmation, login_throttle
 from papertide.accounts.forms import BaseUrlPasswordResetForm, DeleteAccountForm, SignUpForm
 from papertide.accounts.models import ApiToken, Preferences
 from papertide.digests.models import Subscriber
+from papertide.papers import engagement
 from papertide.papers.models import DailyEntry, Paper
 from papertide.refusals import Refused
 from papertide.web.page_cache import render_shared, shared_page
@@ -165,7 +166,8 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             Subscriber.objects.of_reader(user).delete()
-            user.delete()  # upvotes, tokens and preferences go with it; upvote counts follow (papers/signals.py)
+            # upvotes counted out of their papers, then tokens and preferences go with the account
+            engagement.delete_accounts(get_user_model().objects.filter(pk=user.pk))
         logout(request)
         messages.info(request, "Your account is deleted.")
         return redirect("home")

@@ -44,7 +44,7 @@ def build_site(papers: int, days: int, seed: int = 11) -> None:
 
     from papertide.demo import DEMO_VECTORS_PATH, demo_feed
     from papertide.papers.models import Paper, Upvote
-    from papertide.papers.signals import recount_upvotes
+    from papertide.papers.engagement import recount_upvotes
     from papertide.papers.upsert import upsert_papers
     from papertide.search.indexer import run_index, text_hash
     from papertide.search.models import PaperEmbedding
@@ -83,7 +83,7 @@ def build_site(papers: int, days: int, seed: int = 11) -> None:
     ids = list(Paper.objects.values_list("id", flat=True))
     pairs = {(int(rng.integers(len(users))), int(rng.integers(len(ids)))) for _ in range(30_000)}
     Upvote.objects.bulk_create([Upvote(user=users[u], paper_id=ids[p]) for u, p in pairs], batch_size=5_000)
-    for start in range(0, len(ids), 5_000):  # bulk_create sends no signals: count and score here
+    for start in range(0, len(ids), 5_000):  # written in bulk: count and score here
         with transaction.atomic():  # the recount locks the papers' rows on PostgreSQL
             recount_upvotes(ids[start:start + 5_000])
     print(f"{len(pairs):,} upvotes counted into the trending scores")

@@ -69,7 +69,7 @@ def purge(user) -> Purged:
     then recount what those changed (comment counts, vote scores, upvote counts, trending), ban the account and
     deactivate it."""
     from papertide.papers.models import DailyEntry, QueuedSubmission, Upvote
-    from papertide.papers.signals import recount_upvotes
+    from papertide.papers.engagement import recount_upvotes
     from papertide.recs.receivers import quietly
 
     papers = set(Comment.objects.filter(author=user).values_list("paper_id", flat=True))

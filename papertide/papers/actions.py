@@ -11,7 +11,8 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from papertide.papers.models import DailyEntry, Paper, Upvote, id_month
+from papertide.papers import engagement
+from papertide.papers.models import DailyEntry, Paper, id_month
 from papertide.papers.text import sentence
 from papertide.search.query import parse_query
 
@@ -29,20 +30,8 @@ class SubmissionRefused(Exception):
         return sentence(str(self))
 
 
-def upvote(user, paper: Paper) -> bool:
-    """Upvote once; True if this call added the upvote. The database refuses a second one, so two
-    racing clicks still count once."""
-    try:
-        with transaction.atomic():
-            Upvote.objects.create(user=user, paper=paper)  # the count and the trending score follow (signals)
-    except IntegrityError:
-        return False
-    return True
-
-
-def remove_upvote(user, paper: Paper) -> bool:
-    with transaction.atomic():
-        return Upvote.objects.filter(user=user, paper=paper).delete()[0] > 0
+upvote = engagement.give
+remove_upvote = engagement.take_back
 
 
 @dataclass

@@ -1,6 +1,7 @@
 from django.contrib import admin
-from django.db import models
+from django.db import models, transaction
 
+from papertide.papers import engagement
 from papertide.papers.models import DailyEntry, Paper, Upvote
 
 
@@ -44,6 +45,19 @@ class DailyEntryAdmin(admin.ModelAdmin):
 
 @admin.register(Upvote)
 class UpvoteAdmin(admin.ModelAdmin):
+    """Upvotes added or deleted here are counted like the readers' own (papers/engagement.py)."""
+
     list_display = ["paper", "user", "created_at"]
     raw_id_fields = ["paper", "user"]
     list_select_related = ["paper", "user"]
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            engagement.recount_upvotes({obj.paper_id, form.initial.get("paper", obj.paper_id)})
+
+    def delete_model(self, request, obj):
+        engagement.take_back_where(Upvote.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        engagement.take_back_where(queryset)

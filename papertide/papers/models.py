@@ -76,7 +76,7 @@ class Paper(models.Model):
     project_url = models.URLField("project page", max_length=500, blank=True)
     source = models.CharField(max_length=20, choices=Source.choices)
     external_upvotes = models.PositiveIntegerField(default=0, help_text="Upvotes counted elsewhere (e.g. HF)")
-    # Kept equal to the number of Upvote rows by papers/signals.py, so lists sort and show it without a join.
+    # Kept equal to the number of Upvote rows by papers/engagement.py, so lists sort and show it without a join.
     upvote_count = models.PositiveIntegerField(default=0, editable=False, help_text="Upvotes on this site")
     # Kept equal to the number of shown comments by discussion/rules.py; `discussed_at` moves with any change to
     # the discussion (a comment, an edit, a vote), so a cached paper page is keyed anew (web/views.paper_detail).
