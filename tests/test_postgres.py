@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 
+from papertide.bench.index_workers import BACKLOG
 from tests.conftest import FIXTURES
 from tests.helpers import free_port, papertide_env, run_papertide, start_server, stop_server, wait_for_http
 
@@ -270,15 +271,6 @@ def test_a_second_web_machine_follows_the_database_into_its_own_search_indexes(t
     assert "embedded" not in again.stdout and not (web / "papertide.sqlite3").exists()
 
 
-BACKLOG = """
-from papertide.papers.models import Paper
-from papertide.search.models import PaperEmbedding
-backlog = list(Paper.objects.order_by("pk").values_list("pk", flat=True)[:{n}])
-PaperEmbedding.objects.filter(paper__in=backlog).delete()
-Paper.objects.filter(pk__in=backlog).update(index_pending=True)
-"""
-
-
 def _embedded(output: str) -> int:
     return int(re.search(r"(\d+) embedded", output)[1])
 
@@ -293,7 +285,7 @@ def test_two_workers_on_two_machines_share_a_backlog_and_a_killed_ones_papers_ar
     shared = {"DATABASE_URL": url, "TOPIC_MAP": "false", "KEYPHRASES": "false"}
     assert run_papertide(one, "migrate", **shared).returncode == 0
     assert run_papertide(one, "demo", **shared).returncode == 0
-    assert run_papertide(one, "manage", "shell", "-c", BACKLOG.format(n=160), **shared).returncode == 0
+    assert run_papertide(one, "manage", "shell", "-c", BACKLOG.format(papers=160), **shared).returncode == 0
 
     command = [sys.executable, "-m", "papertide", "index", "--chunk-size", "8", "--no-progress"]
     runs = [subprocess.Popen(command, env=papertide_env(where, **shared), stdout=subprocess.PIPE,
@@ -303,7 +295,7 @@ def test_two_workers_on_two_machines_share_a_backlog_and_a_killed_ones_papers_ar
     embedded = [_embedded(output) for output in outputs]
     assert sum(embedded) == 160 and min(embedded) > 0, outputs  # shared, and no paper embedded twice
 
-    assert run_papertide(one, "manage", "shell", "-c", BACKLOG.format(n=160), **shared).returncode == 0
+    assert run_papertide(one, "manage", "shell", "-c", BACKLOG.format(papers=160), **shared).returncode == 0
     killed = subprocess.Popen(command, env=papertide_env(one, **shared), stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     with psycopg.connect(**params) as db:

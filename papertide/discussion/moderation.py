@@ -69,7 +69,7 @@ def purge(user) -> Purged:
     then recount what those changed (comment counts, vote scores, upvote counts, trending), ban the account and
     deactivate it."""
     from papertide.papers.models import DailyEntry, QueuedSubmission, Upvote
-    from papertide.papers.engagement import recount_upvotes
+    from papertide.papers import engagement
     from papertide.recs.receivers import quietly
 
     papers = set(Comment.objects.filter(author=user).values_list("paper_id", flat=True))
@@ -80,14 +80,12 @@ def purge(user) -> Purged:
         if Comment.objects.filter(pk=comment.pk).exists():
             remove(comment)
             comments += 1
-    upvoted = list(Upvote.objects.filter(user=user).values_list("paper_id", flat=True))
     with quietly():  # their "For you" interests are not worth finding again
-        upvotes = Upvote.objects.filter(user=user).delete()[0]
+        upvotes = engagement.take_back_where(Upvote.objects.filter(user=user))
     entries = DailyEntry.objects.filter(submitted_by=user, how=DailyEntry.How.SUBMITTED)
     submissions = entries.count()
     QueuedSubmission.objects.filter(user=user).delete()
     entries.delete()
-    recount_upvotes(upvoted)
     recount_votes(voted)
     changed(papers | set(Comment.objects.filter(pk__in=voted).values_list("paper_id", flat=True)))
     Ban.objects.get_or_create(user=user, defaults={"reason": "purged"})

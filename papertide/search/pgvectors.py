@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from papertide.search.models import PaperEmbedding, VectorTable
-from papertide.search.stored import stored_vectors
+from papertide.search.stored import as_arrays, stored_vectors
 
 log = logging.getLogger(__name__)
 
@@ -95,12 +95,12 @@ def _stored_chunks(model: str) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Every stored embedding of `model`, a chunk at a time (a million papers never sit in memory at once)."""
     after = -1
     while True:
-        ids = list(PaperEmbedding.objects.filter(model=model, paper_id__gt=after).order_by("paper_id")
-                   .values_list("paper_id", flat=True)[:COPY_CHUNK])
-        if not ids:
+        rows = list(PaperEmbedding.objects.filter(model=model, paper_id__gt=after).order_by("paper_id")
+                    .values_list("paper_id", "vector")[:COPY_CHUNK])
+        if not rows:
             return
-        yield stored_vectors(model, ids)
-        after = ids[-1]
+        yield as_arrays(rows, len(rows))
+        after = rows[-1][0]
 
 
 @dataclass(frozen=True)

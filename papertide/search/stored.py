@@ -20,12 +20,13 @@ def stored_vectors(model: str, paper_ids: Iterable[int] | None = None) -> tuple[
         found = [row for start in range(0, len(wanted), CHUNK)
                  for row in rows.filter(paper_id__in=wanted[start:start + CHUNK]).values_list("paper_id", "vector")]
         found.sort()
-        return _arrays(found, len(found))
+        return as_arrays(found, len(found))
     rows = rows.order_by("paper_id").values_list("paper_id", "vector")
-    return _arrays(rows.iterator(chunk_size=CHUNK), rows.count())
+    return as_arrays(rows.iterator(chunk_size=CHUNK), rows.count())
 
 
-def _arrays(rows, count: int) -> tuple[np.ndarray, np.ndarray]:
+def as_arrays(rows, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """(paper_id, float32 bytes) rows, ids ascending, as (ids, matrix); at most `count` of them."""
     ids = np.zeros(count, dtype=np.int64)
     matrix = None
     position = -1
