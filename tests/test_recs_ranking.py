@@ -134,3 +134,27 @@ def test_co_save_scores_match_the_formulas_by_hand():
     assert scores.random_walk[1] == pytest.approx(0.25)
     assert scores.best_links_of([10, 11, 12, 13, 9]) == {10: 10, 11: 10, 12: 10, 13: None, 9: None}
     assert len(Community(np.zeros((0, 2), np.int64)).scores([10]).papers) == 0
+
+
+def test_readers_ranked_together_get_the_rankings_they_get_alone(django_user_model):
+    """A digest run ranks a batch of subscribers at once (recs.ranking.rank_many): each must get exactly the order,
+    scores and reasons their ranking alone gives, with the community's and the dismissed papers' parts in play."""
+    from papertide.recs.foryou import Signals, recommend_many
+
+    for n in range(3):
+        reader = django_user_model.objects.create_user(f"keeper{n}")
+        for pk in pks(GAUSSIAN_SPLATTING + GALAXIES[:1]):
+            Save.objects.create(user=reader, paper_id=pk)
+    community.forget()
+    candidates = candidates_between(None, None)
+    readers = [Signals(pks(GAUSSIAN_SPLATTING[:3]), pks(GALAXIES[2:3]), {}),
+               Signals(pks(GALAXIES + PROTEIN_DESIGN), [], {}),
+               Signals([], [], {}),
+               Signals(pks(PROTEIN_DESIGN[:2]), pks(GAUSSIAN_SPLATTING[:1]), {})]
+    together = recommend_many(candidates, readers, exclude_liked=False)
+    for signals, batch in zip(readers, together):
+        alone = recommend(candidates, signals.liked, signals.disliked, exclude_liked=False)
+        assert batch.ids.tolist() == alone.ids.tolist()
+        assert batch.scores == pytest.approx(alone.scores.tolist(), abs=1e-9)
+        assert [s.reason for s in batch[:40]] == [s.reason for s in alone[:40]]
+    assert together[0].ids.tolist() != together[1].ids.tolist()

@@ -68,6 +68,8 @@ class Candidates:
         self._matching: dict[tuple, list[Paper]] = {}  # by filters: most subscribers share a few
         self._searches: dict[str, set[int]] = {}
         self._signals_of: dict = {}  # for "for you" subscribers, read a batch at a time (load_signals)
+        self._titles: dict[int, str] = {}  # of their liked papers, which their reasons name
+        self._ranked: dict = {}  # their rankings of the period, by account
         self._collected: dict[int, list[tuple[Paper, str]]] | None = None  # by reader: their followed collections'
 
     def matching(self, subscriber: Subscriber) -> list[Paper]:
@@ -163,11 +165,17 @@ class Candidates:
         return Choice(fresh[: subscriber.max_papers], reasons=brought)
 
     def load_signals(self, subscribers: list[Subscriber]) -> None:
-        """What the "for you" subscribers among these like and dismissed, read together before choosing."""
-        from papertide.recs.foryou import signals_of_many
+        """What the "for you" subscribers among these like and dismissed, read together before choosing, and
+        the period ranked for them together (recs.ranking.rank_many)."""
+        from papertide.recs.foryou import recommend_many, signals_of_many
 
         wanted = [s.user_id for s in subscribers if s.ranking == Ranking.FOR_YOU and s.user_id is not None]
         self._signals_of = signals_of_many(wanted) if wanted else {}
+        liked = {pk for signals in self._signals_of.values() for pk in signals.liked}
+        self._titles = dict(Paper.objects.filter(pk__in=liked).values_list("pk", "title")) if liked else {}
+        ranking = [(pk, signals) for pk, signals in self._signals_of.items() if signals.enough]
+        self._ranked = dict(zip([pk for pk, _ in ranking], recommend_many(
+            self.trend, [signals for _, signals in ranking], exclude_liked=False))) if ranking and self.trend else {}
 
     def _signals(self, subscriber: Subscriber):
         from papertide.recs.foryou import signals_of_many
@@ -183,19 +191,26 @@ class Candidates:
 
     def _for_you(self, subscriber: Subscriber, fresh: list[Paper], brought: dict[int, str]):
         """The fresh papers in the reader's "For you" order (what a follow brings still first), each chosen one with
-        its reason; trending order when the reader has too few liked papers yet. Dismissed papers stay out."""
+        its reason; trending order when the reader has too few liked papers yet. Dismissed papers stay out.
+
+        The whole period is ranked, then what is not fresh for this subscriber left out: every subscriber then
+        ranks the same candidates, whose vectors the ranking keeps (recs/ranking.py), and the order is the one
+        their "For you" page of the period shows."""
         from papertide.recs.foryou import explained, recommend
 
         signals = self._signals(subscriber)
         if not signals.enough:
             return fresh, brought
-        ranked = recommend({p.id: self.trend.get(p.id, float("nan")) for p in fresh}, signals.liked, signals.disliked,
-                           interest_of=signals.interest_of, exclude_liked=False)
-        place = {int(pk): i for i, pk in enumerate(ranked.ids)}
-        chosen = ([pk for pk in place if pk in brought] + [pk for pk in place if pk not in brought])
-        chosen = chosen[:subscriber.max_papers]
-        why = explained(ranked.at([place[pk] for pk in chosen if pk not in brought]))
+        ranked = self._ranked.get(subscriber.user_id)
+        if ranked is None:
+            ranked = recommend(self.trend, signals.liked, signals.disliked, interest_of=signals.interest_of,
+                               exclude_liked=False)
         by_id = {p.id: p for p in fresh}
+        place = {pk: i for i, pk in enumerate(ranked.ids.tolist()) if pk in by_id}
+        outside = [p.id for p in fresh if p.id in brought and p.id not in self.trend]  # from followed collections
+        chosen = outside + [pk for pk in place if pk in brought] + [pk for pk in place if pk not in brought]
+        chosen = chosen[:subscriber.max_papers]
+        why = explained(ranked.at([place[pk] for pk in chosen if pk not in brought]), titles=self._titles)
         return [by_id[pk] for pk in chosen], {s.paper_id: f"{FOR_YOU_PREFIX}{reason}" for s, reason in why} | brought
 
     def already_sent(self, subscribers: list[Subscriber]) -> dict[int, set[int]]:

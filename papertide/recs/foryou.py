@@ -17,7 +17,7 @@ from papertide.papers.models import DailyEntry, Paper, Upvote
 from papertide.recs import community
 from papertide.recs.actions import signals_version
 from papertide.recs.models import Dismissal, Interest, Save
-from papertide.recs.ranking import Ranked, Reason, Scored, rank
+from papertide.recs.ranking import Ranked, Reader, Reason, Scored, rank, rank_many
 from papertide.search.service import get_backend
 
 
@@ -121,6 +121,13 @@ def recommend(candidates: Candidates | list[int], liked: list[int], disliked: li
                 interest_of=interest_of, exclude_liked=exclude_liked)
 
 
+def recommend_many(candidates: Candidates, readers: list[Signals], *, exclude_liked: bool = True) -> list[Ranked]:
+    """`recommend` for several readers at once (a digest run's batch): the same rankings, in fewer steps."""
+    return rank_many(list(candidates), [Reader(s.liked, s.disliked, s.interest_of) for s in readers],
+                     vectors=get_backend().vectors, community=community.community(), trend=candidates,
+                     trend_weight=settings.RECS_TRENDING_WEIGHT, exclude_liked=exclude_liked)
+
+
 def for_reader(user, candidates: Candidates | list[int], *, exclude_liked: bool = True) -> Ranked:
     signals = signals_of(user)
     return recommend(candidates, signals.liked, signals.disliked, interest_of=signals.interest_of,
@@ -173,8 +180,12 @@ def explain(reason: Reason, titles: dict[int, str], liked_word: str = "papers yo
     return "Trending"
 
 
-def explained(ranked: list[Scored], liked_word: str = "papers you saved or upvoted") -> list[tuple[Scored, str]]:
-    """Each recommendation with its reason in words (one query for the titles named)."""
-    anchors = {s.reason.anchor for s in ranked if s.reason.anchor is not None}
-    titles = dict(Paper.objects.filter(pk__in=anchors).values_list("pk", "title"))
+def explained(ranked: list[Scored], liked_word: str = "papers you saved or upvoted", *,
+              titles: dict[int, str] | None = None) -> list[tuple[Scored, str]]:
+    """Each recommendation with its reason in words. The titles named are read in one query, but for those in
+    `titles` (a digest run reads a batch of readers' liked papers' titles at once)."""
+    titles = dict(titles or {})
+    anchors = {s.reason.anchor for s in ranked if s.reason.anchor is not None} - titles.keys()
+    if anchors:
+        titles |= dict(Paper.objects.filter(pk__in=anchors).values_list("pk", "title"))
     return [(s, explain(s.reason, titles, liked_word)) for s in ranked]

@@ -126,7 +126,8 @@ KEPT_CANDIDATE_SETS = 8
 
 def _candidate_rows(vectors, cands: np.ndarray, centre: np.ndarray):
     """The candidates' vectors (raw and centred) and where they are; kept for the last few candidate sets, since
-    every reader of a day's feed, and most subscribers of a digest, have the same ones."""
+    every reader of a day's feed, and every subscriber of a digest, have the same ones (before their own papers
+    are taken out: `rank` masks those, so that they do not make each reader's set a new one)."""
     key = (id(vectors), vectors.size(), hashlib.blake2b(cands.tobytes(), digest_size=16).digest())
     found = _kept_rows.get(key)
     if found is None:
@@ -141,28 +142,107 @@ def _candidate_rows(vectors, cands: np.ndarray, centre: np.ndarray):
     return found
 
 
+@dataclass
+class Reader:
+    """What steers one reader's ranking: the papers they like and dismissed, and the interest of each liked one
+    (for the reasons)."""
+
+    liked: list[int]
+    disliked: list[int] = ()
+    interest_of: dict[int, str] | None = None
+
+
 def rank(candidates: list[int], liked: list[int], disliked: list[int], *, vectors, community: Community,
          trend: dict[int, float] | None = None, trend_weight: float = 0.0, interest_of: dict[int, str] | None = None,
          exclude_liked: bool = True) -> Ranked:
-    """The candidates best first. `vectors` is a search.vectors.VectorIndex; `trend` maps paper ids to a trending
-    score (any scale: it is rescaled to [0, 1] among the candidates); `interest_of` names the interest of a
-    liked paper, for the reasons. The reader's own papers, unless excluded, come after every other (they have
-    seen them), by trend."""
-    liked_set, disliked_set = set(liked), set(disliked)
+    """The candidates best first for one reader (`rank_many` of one)."""
+    return rank_many(candidates, [Reader(liked, disliked, interest_of)], vectors=vectors, community=community,
+                     trend=trend, trend_weight=trend_weight, exclude_liked=exclude_liked)[0]
+
+
+def rank_many(candidates: list[int], readers: list[Reader], *, vectors, community: Community,
+              trend: dict[int, float] | None = None, trend_weight: float = 0.0,
+              exclude_liked: bool = True) -> list[Ranked]:
+    """The candidates best first for each reader. `vectors` is a search.vectors.VectorIndex; `trend` maps paper
+    ids to a trending score (any scale: it is rescaled to [0, 1] among the candidates). The reader's own papers,
+    unless excluded, come after every other (they have seen them), by trend.
+
+    A digest run ranks the same candidates for a batch of readers: the candidates are compared with all their
+    liked papers, and with the papers their communities rank highest, in one matrix product each (a reader's
+    ranking is the same alone or in a batch)."""
     trend = trend or {}
-    left_out = disliked_set | liked_set
-    cands = np.array(sorted({c for c in candidates if c not in left_out}), dtype=np.int64)
-    own = np.array([] if exclude_liked else sorted({c for c in candidates if c in liked_set},
-                                                   key=lambda c: (-trend.get(c, 0.0), c)), dtype=np.int64)
+    every = np.array(sorted(set(candidates)), dtype=np.int64)
     centre = vectors.centre()
-    cand_ids, cand_vectors, cand_c, has_vector, rows = _candidate_rows(vectors, cands, centre)
-    like_ids, like_vectors = vectors.rows_of(liked)
+    rows = _candidate_rows(vectors, every, centre)
+    scaled = _scaled_trend(trend, every) if trend and trend_weight else None
+    everyone_liked = np.unique(np.fromiter((p for r in readers for p in r.liked), dtype=np.int64))
+    liked_sims = _Compared(vectors, rows, centre, everyone_liked)
+    shared = [community.scores(np.unique(np.asarray(r.liked, dtype=np.int64))) for r in readers]
+    bridges = [_bridge_papers(scores, r.liked) for scores, r in zip(shared, readers)]
+    bridge_sims = _Compared(vectors, rows, centre, np.unique(np.concatenate([b[0] for b in bridges] or [[]])))
+    return [_rank_one(every, reader, scores, bridge, rows, liked_sims, bridge_sims, vectors, centre, trend,
+                      scaled, trend_weight, exclude_liked)
+            for reader, scores, bridge in zip(readers, shared, bridges)]
+
+
+class _Compared:
+    """The centred cosines of the candidates (with vectors) to some papers: one column per paper that has a
+    vector (`ids`, ascending)."""
+
+    def __init__(self, vectors, rows, centre: np.ndarray, papers: np.ndarray) -> None:
+        cand_ids, _, cand_c, _, _ = rows
+        self.ids, found = vectors.rows_of(papers)
+        self.sims = cand_c @ centred(found, centre).T if len(self.ids) and len(cand_ids) else None
+
+    def columns(self, papers) -> tuple[np.ndarray, np.ndarray]:
+        """Those of `papers` compared (ids ascending), and their columns."""
+        papers = np.unique(np.asarray(papers, dtype=np.int64))
+        at = np.minimum(np.searchsorted(self.ids, papers), max(len(self.ids) - 1, 0))
+        found = self.ids[at] == papers if len(self.ids) else np.zeros(len(papers), dtype=bool)
+        return papers[found], at[found]
+
+
+def _scaled_trend(trend: dict[int, float], every: np.ndarray) -> np.ndarray:
+    """Each candidate's trending score rescaled to [0, 1] among the candidates (0 where unknown)."""
+    known_ids = np.fromiter(trend.keys(), dtype=np.int64, count=len(trend))
+    known_values = np.fromiter(trend.values(), dtype=np.float64, count=len(trend))
+    by_id = np.argsort(known_ids)
+    values = _lookup(known_ids[by_id], known_values[by_id], every, np.nan)
+    known = ~np.isnan(values)
+    if not known.any():
+        return np.zeros(len(every))
+    low, high = np.nanmin(values), np.nanmax(values)
+    return np.where(known, (values - low) / (high - low) if high > low else 0.0, 0.0)
+
+
+def _bridge_papers(shared, liked: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The community's best papers for this reader outside their own, with their combined scores."""
+    together = shared.combined()
+    if not len(together):
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    outside = ~np.isin(shared.papers, np.asarray(liked, dtype=np.int64))
+    order = np.argsort(-np.where(outside, together, -np.inf))[:BRIDGE_PAPERS]
+    order = order[outside[order] & (together[order] > 0)]
+    return shared.papers[order], together[order]
+
+
+def _rank_one(every, reader: Reader, shared, bridge_papers, candidate_rows, liked_sims: _Compared,
+              bridge_sims: _Compared, vectors, centre, trend, scaled, trend_weight, exclude_liked) -> Ranked:
+    liked_set, disliked_set = set(reader.liked), set(reader.disliked)
+    left_out = np.isin(every, np.fromiter(disliked_set | liked_set, dtype=np.int64))
+    cands = every[~left_out]
+    own = np.array([] if exclude_liked else sorted((c for c in every.tolist() if c in liked_set),
+                                                   key=lambda c: (-trend.get(c, 0.0), c)), dtype=np.int64)
+    cand_ids, cand_vectors, cand_c, every_has_vector, every_rows = candidate_rows
+    has_vector = every_has_vector[~left_out]
+    rows = every_rows[~left_out[every_has_vector]]
 
     content = np.zeros(len(cands))
     anchors = np.full(len(cands), -1, dtype=np.int64)
     more = np.zeros(len(cands), dtype=np.int64)
+    like_ids, columns = liked_sims.columns(reader.liked)
     if len(cand_ids) and len(like_ids):
-        sims = cand_c @ centred(like_vectors, centre).T
+        sims = liked_sims.sims[:, columns]
         closeness = 0.5 * sims.mean(1) + 0.5 * _mean_of_closest(sims, CLOSEST)
         content[has_vector] = closeness[rows]
         best = sims.argmax(1)
@@ -170,20 +250,13 @@ def rank(candidates: list[int], liked: list[int], disliked: list[int], *, vector
         anchors[has_vector] = like_ids[best][rows]
         more[has_vector] = ((sims >= (best_sim - SIMILAR_ENOUGH)[:, None]).sum(1) - 1)[rows]
 
-    shared = community.scores(np.array(sorted(liked_set), dtype=np.int64))
-    together = shared.combined()
-    collaborative = _lookup(shared.papers, together, cands)
+    collaborative = _lookup(shared.papers, shared.combined(), cands)
 
     bridge = np.zeros(len(cands))
-    if len(together) and len(cand_ids):
-        outside = ~np.isin(shared.papers, list(liked_set))
-        order = np.argsort(-np.where(outside, together, -np.inf))[:BRIDGE_PAPERS]
-        order = order[outside[order] & (together[order] > 0)]
-        bridge_ids, bridge_vectors = vectors.rows_of(shared.papers[order])
-        if len(bridge_ids):
-            weights = _lookup(shared.papers, together, bridge_ids)
-            close = cand_c @ centred(bridge_vectors, centre).T
-            bridge[has_vector] = ((close * weights).sum(1) / weights.sum())[rows]
+    bridge_ids, columns = bridge_sims.columns(bridge_papers[0])
+    if len(bridge_ids) and len(cand_ids):
+        weights = _lookup(*_by_id(bridge_papers), bridge_ids)
+        bridge[has_vector] = ((bridge_sims.sims[:, columns] @ weights) / weights.sum())[rows]
 
     keep = np.ones(len(cands), dtype=bool)
     penalty = np.zeros(len(cands))
@@ -196,17 +269,7 @@ def rank(candidates: list[int], liked: list[int], disliked: list[int], *, vector
 
     parts = np.vstack([collaborative, CONTENT_WEIGHT * content, BRIDGE_WEIGHT * bridge])
     personal = parts.sum(0) - penalty
-    score = personal.copy()
-    if trend and trend_weight and len(cands):
-        known_ids = np.fromiter(trend.keys(), dtype=np.int64, count=len(trend))
-        known_values = np.fromiter(trend.values(), dtype=np.float64, count=len(trend))
-        by_id = np.argsort(known_ids)
-        values = _lookup(known_ids[by_id], known_values[by_id], cands, np.nan)
-        known = ~np.isnan(values)
-        if known.any():
-            low, high = np.nanmin(values), np.nanmax(values)
-            scaled = np.where(known, (values - low) / (high - low) if high > low else 0.0, 0.0)
-            score = score + trend_weight * scaled
+    score = personal + trend_weight * scaled[~left_out] if scaled is not None else personal.copy()
 
     # Each paper's reason is the part that gave most (in this order of precedence).
     main = parts.argmax(0) if len(cands) else np.zeros(0, dtype=np.int64)
@@ -225,4 +288,10 @@ def rank(candidates: list[int], liked: list[int], disliked: list[int], *, vector
         np.concatenate([kinds[order], np.full(len(own), YOURS, dtype=np.int8)]),
         np.concatenate([anchors[order], np.full(len(own), -1, dtype=np.int64)]),
         np.concatenate([more[order], np.zeros(len(own), dtype=np.int64)]),
-        interest_of or {}, shared)
+        reader.interest_of or {}, shared)
+
+
+def _by_id(papers: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    ids, values = papers
+    order = np.argsort(ids)
+    return ids[order], values[order]
