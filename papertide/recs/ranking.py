@@ -178,11 +178,13 @@ def rank_many(candidates: list[int], readers: list[Reader], *, vectors, communit
     everyone_liked = np.unique(np.fromiter((p for r in readers for p in r.liked), dtype=np.int64))
     liked_sims = _Compared(vectors, rows, centre, everyone_liked)
     shared = [community.scores(np.unique(np.asarray(r.liked, dtype=np.int64))) for r in readers]
-    bridges = [_bridge_papers(scores, r.liked) for scores, r in zip(shared, readers)]
+    together = [scores.combined() for scores in shared]
+    bridges = [_bridge_papers(scores.papers, combined, r.liked)
+               for scores, combined, r in zip(shared, together, readers)]
     bridge_sims = _Compared(vectors, rows, centre, np.unique(np.concatenate([b[0] for b in bridges] or [[]])))
-    return [_rank_one(every, reader, scores, bridge, rows, liked_sims, bridge_sims, vectors, centre, trend,
-                      scaled, trend_weight, exclude_liked)
-            for reader, scores, bridge in zip(readers, shared, bridges)]
+    return [_rank_one(every, reader, scores, combined, bridge, rows, liked_sims, bridge_sims, vectors, centre,
+                      trend, scaled, trend_weight, exclude_liked)
+            for reader, scores, combined, bridge in zip(readers, shared, together, bridges)]
 
 
 class _Compared:
@@ -206,8 +208,7 @@ def _scaled_trend(trend: dict[int, float], every: np.ndarray) -> np.ndarray:
     """Each candidate's trending score rescaled to [0, 1] among the candidates (0 where unknown)."""
     known_ids = np.fromiter(trend.keys(), dtype=np.int64, count=len(trend))
     known_values = np.fromiter(trend.values(), dtype=np.float64, count=len(trend))
-    by_id = np.argsort(known_ids)
-    values = _lookup(known_ids[by_id], known_values[by_id], every, np.nan)
+    values = _lookup(*_by_id((known_ids, known_values)), every, np.nan)
     known = ~np.isnan(values)
     if not known.any():
         return np.zeros(len(every))
@@ -215,18 +216,17 @@ def _scaled_trend(trend: dict[int, float], every: np.ndarray) -> np.ndarray:
     return np.where(known, (values - low) / (high - low) if high > low else 0.0, 0.0)
 
 
-def _bridge_papers(shared, liked: list[int]) -> tuple[np.ndarray, np.ndarray]:
+def _bridge_papers(papers: np.ndarray, together: np.ndarray, liked: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """The community's best papers for this reader outside their own, with their combined scores."""
-    together = shared.combined()
     if not len(together):
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    outside = ~np.isin(shared.papers, np.asarray(liked, dtype=np.int64))
+    outside = ~np.isin(papers, np.asarray(liked, dtype=np.int64))
     order = np.argsort(-np.where(outside, together, -np.inf))[:BRIDGE_PAPERS]
     order = order[outside[order] & (together[order] > 0)]
-    return shared.papers[order], together[order]
+    return papers[order], together[order]
 
 
-def _rank_one(every, reader: Reader, shared, bridge_papers, candidate_rows, liked_sims: _Compared,
+def _rank_one(every, reader: Reader, shared, together: np.ndarray, bridge_papers, candidate_rows, liked_sims: _Compared,
               bridge_sims: _Compared, vectors, centre, trend, scaled, trend_weight, exclude_liked) -> Ranked:
     liked_set, disliked_set = set(reader.liked), set(reader.disliked)
     left_out = np.isin(every, np.fromiter(disliked_set | liked_set, dtype=np.int64))
@@ -250,7 +250,7 @@ def _rank_one(every, reader: Reader, shared, bridge_papers, candidate_rows, like
         anchors[has_vector] = like_ids[best][rows]
         more[has_vector] = ((sims >= (best_sim - SIMILAR_ENOUGH)[:, None]).sum(1) - 1)[rows]
 
-    collaborative = _lookup(shared.papers, shared.combined(), cands)
+    collaborative = _lookup(shared.papers, together, cands)
 
     bridge = np.zeros(len(cands))
     bridge_ids, columns = bridge_sims.columns(bridge_papers[0])
