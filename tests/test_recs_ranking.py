@@ -132,6 +132,10 @@ def test_co_save_scores_match_the_formulas_by_hand():
     assert scores.item_knn[1] == pytest.approx(1 / 2**0.7)
     # RP3beta: from 10 to each of its 2 readers (1/2), to each of their 2 papers (1/2), damped by 1^0.3
     assert scores.random_walk[1] == pytest.approx(0.25)
+    # reader-kNN: both readers share paper 10 (cosine² ∝ 1² / 2 papers each), each adds that to what they keep
+    assert list(scores.neighbours) == pytest.approx([1.0, 0.5, 0.5])
+    # ... but a reader is never their own neighbour: reader 1 only hears from reader 2
+    assert list(shared.scores([10], reader=1).neighbours) == pytest.approx([0.5, 0.0, 0.5])
     assert scores.best_links_of([10, 11, 12, 13, 9]) == {10: 10, 11: 10, 12: 10, 13: None, 9: None}
     assert len(Community(np.zeros((0, 2), np.int64)).scores([10]).papers) == 0
 

@@ -92,5 +92,5 @@ def my_recommendations(request: HttpRequest, limit: int = Query(20, ge=1, le=200
             return {"papers": [], "unknown": []}
     signals = signals_of(request.user)
     ranked = recommend(candidates_between(first, last), signals.liked, signals.disliked,
-                       interest_of=signals.interest_of)
+                       interest_of=signals.interest_of, user=request.user.pk)
     return _answer(explained(ranked[:limit]), limit, [])

@@ -195,6 +195,7 @@ def baselines(corpus: Corpus, split: list[Split], new: set[int] | None, vectors:
 
 def run(corpus: Corpus, protocol: str, *, readers: int = 0, with_baselines: bool = True,
         progress: bool = True) -> dict:
+    from django.contrib.auth import get_user_model
     from tqdm import tqdm
 
     from papertide.papers.models import Paper
@@ -209,12 +210,13 @@ def run(corpus: Corpus, protocol: str, *, readers: int = 0, with_baselines: bool
     if readers:
         split = split[:readers]
     place_readers(corpus, split, new, rows_to_pk)
+    user_of = dict(get_user_model().objects.filter(username__startswith="bench-").values_list("username", "pk"))
     candidates = candidates_between(TODAY, TODAY) if new is not None else candidates_between(None, None)
     ours = SystemScores()
     timings = []
     for s in tqdm(split, desc=f"papertide ({protocol})", unit="reader", disable=not progress):
         started = time.perf_counter()
-        ranked = recommend(candidates, [rows_to_pk[row] for row in s.train])
+        ranked = recommend(candidates, [rows_to_pk[row] for row in s.train], user=user_of[f"bench-{s.reader}"])
         timings.append(time.perf_counter() - started)
         ours.add([pk_to_row[r.paper_id] for r in ranked[:DEPTH]], s.test)
     systems = {"papertide": ours.summary()}

@@ -204,7 +204,7 @@ class Candidates:
         ranked = self._ranked.get(subscriber.user_id)
         if ranked is None:
             ranked = recommend(self.trend, signals.liked, signals.disliked, interest_of=signals.interest_of,
-                               exclude_liked=False)
+                               exclude_liked=False, user=subscriber.user_id)
         by_id = {p.id: p for p in fresh}
         place = {pk: i for i, pk in enumerate(ranked.ids.tolist()) if pk in by_id}
         outside = [p.id for p in fresh if p.id in brought and p.id not in self.trend]  # from followed collections

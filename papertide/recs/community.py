@@ -21,9 +21,12 @@ from papertide.papers.models import Upvote
 from papertide.recs.models import Save
 
 # Item-kNN's asymmetric cosine: co-saves / (n_liked^ALPHA · n_candidate^(1-ALPHA)); RP3beta's popularity
-# damping. Both chosen on CiteULike's warm protocol (docs/recommendations.md), not tuned per reader.
+# damping; how many readers like this one count, and how much. Chosen on CiteULike's warm protocol
+# (docs/recommendations.md: each is on a plateau there), not tuned per reader.
 ALPHA = 0.7
 BETA = 0.3
+NEIGHBOURS = 50
+NEIGHBOURS_WEIGHT = 0.6
 KEPT_ROWS = 20_000  # papers' rows kept per process (each a few thousand numbers)
 KEPT_SCORES = 256  # sets of liked papers whose scores are kept per process
 
@@ -40,11 +43,12 @@ class PaperRow:
 
 @dataclass
 class CommunityScores:
-    """Two collaborative scores for every paper kept with a liked one (`papers`, ascending ids)."""
+    """Three collaborative scores for every paper kept with a liked one (`papers`, ascending ids)."""
 
     papers: np.ndarray
     item_knn: np.ndarray
     random_walk: np.ndarray
+    neighbours: np.ndarray  # what the readers with libraries most like this one keep (0 where none does)
     liked: list[tuple[int, PaperRow]]  # the liked papers the community knows (ids), with their rows
     known: np.ndarray  # every paper's id, by column number
 
@@ -65,8 +69,17 @@ class CommunityScores:
         return {paper_id: (int(b) if b >= 0 else None) for paper_id, b in zip(paper_ids, best)}
 
     def combined(self) -> np.ndarray:
-        """Each score divided by its maximum, then added (both in [0, 1])."""
-        return _by_max(self.item_knn) + _by_max(self.random_walk)
+        """Each score divided by its maximum (so in [0, 1]), then added, the neighbours' with their weight."""
+        return _by_max(self.item_knn) + _by_max(self.random_walk) + NEIGHBOURS_WEIGHT * _by_max(self.neighbours)
+
+
+def _slices(matrix: sp.csr_matrix | sp.csc_matrix, which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The indices of these rows (of a CSR matrix; columns of a CSC one) one after another, and how many each
+    has: one gather instead of a slice per row."""
+    starts = matrix.indptr[which]
+    lengths = matrix.indptr[which + 1] - starts
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return matrix.indices[offsets + np.arange(len(offsets))], lengths
 
 
 def _by_max(values: np.ndarray) -> np.ndarray:
@@ -98,30 +111,33 @@ class Community:
     def pairs(self) -> int:
         return int(self.by_reader.nnz)
 
-    def scores(self, liked: list[int] | np.ndarray) -> CommunityScores:
-        """Item-kNN (asymmetric cosine on co-saves) and RP3beta (a two-step random walk liked paper → reader →
-        paper, damped by popularity) for every paper kept with any of `liked`: sums of the liked papers' rows,
-        which are kept (`_row`), since readers share their popular papers. The last few hundred answers are kept
-        too: a reader going from one ranked page to the next asks again with the same papers."""
+    def scores(self, liked: list[int] | np.ndarray, reader: int | None = None) -> CommunityScores:
+        """Item-kNN (asymmetric cosine on co-saves), RP3beta (a two-step random walk liked paper → reader →
+        paper, damped by popularity) and reader-kNN (what the readers whose libraries overlap most with `liked`
+        keep) for every paper kept with any of `liked`. Item-kNN and RP3beta are sums of the liked papers' rows,
+        which are kept (`_row`), since readers share their popular papers. `reader` (a user id) is left out of the
+        neighbours: their own row holds their liked papers, and muted ones that must not come back. The last few
+        hundred answers are kept too: a reader going from one ranked page to the next asks again with the same
+        papers."""
         liked = np.asarray(liked, dtype=np.int64)
-        key = hashlib.blake2b(liked.tobytes(), digest_size=16).digest()
+        key = hashlib.blake2b(liked.tobytes() + str(reader).encode(), digest_size=16).digest()
         with self._rows_lock:
             found = self._scores.get(key)
         if found is None:
-            found = self._scores_of(liked)
+            found = self._scores_of(liked, reader)
             with self._rows_lock:
                 self._scores[key] = found
                 while len(self._scores) > KEPT_SCORES:
                     self._scores.pop(next(iter(self._scores)))
         return found
 
-    def _scores_of(self, liked: np.ndarray) -> CommunityScores:
+    def _scores_of(self, liked: np.ndarray, reader: int | None) -> CommunityScores:
         liked = liked[np.isin(liked, self.papers)]
         cols = np.searchsorted(self.papers, liked)
         rows = [self._row(int(col)) for col in cols]
         if not rows:
             empty = np.zeros(0)
-            return CommunityScores(np.zeros(0, np.int64), empty, empty, [], self.papers)
+            return CommunityScores(np.zeros(0, np.int64), empty, empty, empty, [], self.papers)
         counts = self.paper_readers[cols]
         # Accumulated over every paper anyone kept (linear; a sort of the rows' union cost ten times more for a
         # reader with 150 liked papers).
@@ -131,11 +147,34 @@ class Community:
                                minlength=size)
         random_walk = np.bincount(together, weights=np.concatenate([r.walk / n for r, n in zip(rows, counts)]),
                                   minlength=size)
-        reached = np.flatnonzero(item_knn)
+        reached = np.flatnonzero(item_knn)  # every paper a neighbour keeps is among them (it shares a liked one)
         return CommunityScores(self.papers[reached],
                                item_knn[reached] / self.paper_readers[reached] ** (1 - ALPHA),
                                random_walk[reached] / self.paper_readers[reached] ** BETA,
+                               self._neighbours_keep(cols, reader)[reached],
                                [(int(i), r) for i, r in zip(liked, rows)], self.papers)
+
+    def _neighbours_keep(self, cols: np.ndarray, reader: int | None) -> np.ndarray:
+        """Reader-kNN for every paper (by column): the NEIGHBOURS readers sharing most of the liked papers
+        (cosine of the libraries, squared so the closest count most), each adding their similarity to every paper
+        they keep. Linear in the liked papers' readers and the neighbours' papers."""
+        holders, _ = _slices(self.by_paper, cols)
+        shared = np.bincount(holders, minlength=len(self.readers)).astype(np.float64)
+        if reader is not None:
+            at = np.searchsorted(self.readers, reader)
+            if at < len(self.readers) and self.readers[at] == reader:
+                shared[at] = 0
+        # The liked papers' count is the same for every neighbour, so it leaves the order and, after the
+        # division by the maximum, the score unchanged: shared^2 / their library's size.
+        candidates = np.flatnonzero(shared)
+        similarity = shared[candidates] ** 2 / self.reader_papers[candidates]
+        if len(candidates) > NEIGHBOURS:  # the best, ties going to the lowest row (the same every time)
+            kth = np.partition(similarity, len(similarity) - NEIGHBOURS)[len(similarity) - NEIGHBOURS]
+            above = np.flatnonzero(similarity > kth)
+            best = np.concatenate([above, np.flatnonzero(similarity == kth)[:NEIGHBOURS - len(above)]])
+            candidates, similarity = candidates[best], similarity[best]
+        kept, lengths = _slices(self.by_reader, candidates)
+        return np.bincount(kept, weights=np.repeat(similarity, lengths), minlength=len(self.papers))
 
     def _row(self, col: int) -> PaperRow:
         found = self._rows.get(col)

@@ -24,11 +24,12 @@ from papertide.search.service import get_backend
 @dataclass
 class Signals:
     """What a reader told us: papers they like (saved or upvoted, minus muted interests), papers they dismissed,
-    and which interest each liked paper belongs to."""
+    and which interest each liked paper belongs to; and who they are (user id)."""
 
     liked: list[int]
     disliked: list[int]
     interest_of: dict[int, str]
+    user: int | None = None
 
     @property
     def enough(self) -> bool:
@@ -61,7 +62,7 @@ def signals_of_many(user_ids: list[int]) -> dict[int, Signals]:
             interest_of[interest.user_id] |= dict.fromkeys(interest.papers, interest.title)
         else:
             liked[interest.user_id] -= set(interest.papers)
-    return {pk: Signals(sorted(liked[pk]), disliked[pk], interest_of[pk]) for pk in user_ids}
+    return {pk: Signals(sorted(liked[pk]), disliked[pk], interest_of[pk], pk) for pk in user_ids}
 
 
 Candidates = dict[int, float]  # paper id -> its trending score (trend_log; NaN when not on a daily list)
@@ -112,18 +113,19 @@ def recent_period() -> tuple[dt.date | None, dt.date | None]:
 
 
 def recommend(candidates: Candidates | list[int], liked: list[int], disliked: list[int] = (), *,
-              interest_of: dict[int, str] | None = None, exclude_liked: bool = True) -> Ranked:
-    """Rank the candidates (paper ids, or paper ids with their trending scores) for someone who likes `liked`."""
+              interest_of: dict[int, str] | None = None, exclude_liked: bool = True, user: int | None = None) -> Ranked:
+    """Rank the candidates (paper ids, or paper ids with their trending scores) for someone who likes `liked`
+    (the reader with that user id, if they have an account)."""
     if not isinstance(candidates, dict):
         candidates = trend_of(list(candidates)) if settings.RECS_TRENDING_WEIGHT else dict.fromkeys(candidates, 0.0)
     return rank(list(candidates), liked, list(disliked), vectors=get_backend().vectors,
                 community=community.community(), trend=candidates, trend_weight=settings.RECS_TRENDING_WEIGHT,
-                interest_of=interest_of, exclude_liked=exclude_liked)
+                interest_of=interest_of, exclude_liked=exclude_liked, user=user)
 
 
 def recommend_many(candidates: Candidates, readers: list[Signals], *, exclude_liked: bool = True) -> list[Ranked]:
     """`recommend` for several readers at once (a digest run's batch): the same rankings, in fewer steps."""
-    return rank_many(list(candidates), [Reader(s.liked, s.disliked, s.interest_of) for s in readers],
+    return rank_many(list(candidates), [Reader(s.liked, s.disliked, s.interest_of, s.user) for s in readers],
                      vectors=get_backend().vectors, community=community.community(), trend=candidates,
                      trend_weight=settings.RECS_TRENDING_WEIGHT, exclude_liked=exclude_liked)
 
@@ -131,7 +133,7 @@ def recommend_many(candidates: Candidates, readers: list[Signals], *, exclude_li
 def for_reader(user, candidates: Candidates | list[int], *, exclude_liked: bool = True) -> Ranked:
     signals = signals_of(user)
     return recommend(candidates, signals.liked, signals.disliked, interest_of=signals.interest_of,
-                     exclude_liked=exclude_liked)
+                     exclude_liked=exclude_liked, user=user.pk)
 
 
 KEPT_RANKINGS = 1000  # per process: a few hundred readers paging through a day or two each

@@ -4,8 +4,9 @@
 A candidate's personal score adds three parts, each chosen on real readers' libraries (CiteULike; the
 measurements and the alternatives that lost are in docs/recommendations.md):
 
-- community: what readers who keep the reader's papers also keep — item-kNN on co-saves plus a two-step
-  random walk (recs/community.py). Strongest wherever others already saved the candidate.
+- community: what readers who keep the reader's papers also keep — item-kNN on co-saves, a two-step random walk
+  and what the readers with the most similar libraries keep (recs/community.py). Strongest wherever others
+  already saved the candidate.
 - content: how close the candidate's embedding is to the reader's papers, after subtracting the mean of all
   vectors (what every paper shares): half the mean similarity to all of them, half the mean of the five
   closest. The second half keeps several interests apart: a paper close to five of the reader's protein papers
@@ -144,19 +145,20 @@ def _candidate_rows(vectors, cands: np.ndarray, centre: np.ndarray):
 
 @dataclass
 class Reader:
-    """What steers one reader's ranking: the papers they like and dismissed, and the interest of each liked one
-    (for the reasons)."""
+    """What steers one reader's ranking: the papers they like and dismissed, the interest of each liked one (for
+    the reasons), and their user id if they have an account (their own library is not one of their neighbours)."""
 
     liked: list[int]
     disliked: list[int] = ()
     interest_of: dict[int, str] | None = None
+    user: int | None = None
 
 
 def rank(candidates: list[int], liked: list[int], disliked: list[int], *, vectors, community: Community,
          trend: dict[int, float] | None = None, trend_weight: float = 0.0, interest_of: dict[int, str] | None = None,
-         exclude_liked: bool = True) -> Ranked:
+         exclude_liked: bool = True, user: int | None = None) -> Ranked:
     """The candidates best first for one reader (`rank_many` of one)."""
-    return rank_many(candidates, [Reader(liked, disliked, interest_of)], vectors=vectors, community=community,
+    return rank_many(candidates, [Reader(liked, disliked, interest_of, user)], vectors=vectors, community=community,
                      trend=trend, trend_weight=trend_weight, exclude_liked=exclude_liked)[0]
 
 
@@ -177,7 +179,7 @@ def rank_many(candidates: list[int], readers: list[Reader], *, vectors, communit
     scaled = _scaled_trend(trend, every) if trend and trend_weight else None
     everyone_liked = np.unique(np.fromiter((p for r in readers for p in r.liked), dtype=np.int64))
     liked_sims = _Compared(vectors, rows, centre, everyone_liked)
-    shared = [community.scores(np.unique(np.asarray(r.liked, dtype=np.int64))) for r in readers]
+    shared = [community.scores(np.unique(np.asarray(r.liked, dtype=np.int64)), r.user) for r in readers]
     together = [scores.combined() for scores in shared]
     bridges = [_bridge_papers(scores.papers, combined, r.liked)
                for scores, combined, r in zip(shared, together, readers)]
