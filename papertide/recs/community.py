@@ -27,8 +27,9 @@ ALPHA = 0.7
 BETA = 0.3
 NEIGHBOURS = 50
 NEIGHBOURS_WEIGHT = 0.6
-KEPT_ROWS = 20_000  # papers' rows kept per process (each a few thousand numbers)
 KEPT_SCORES = 256  # sets of liked papers whose scores are kept per process
+KEPT_ROWS = 20_000  # popular papers' rows kept per process (each up to a few thousand numbers)
+ROW_PATHS = 1000  # a liked paper whose readers keep this many papers in all has its row kept (see _scores_of)
 
 
 @dataclass
@@ -49,24 +50,42 @@ class CommunityScores:
     item_knn: np.ndarray
     random_walk: np.ndarray
     neighbours: np.ndarray  # what the readers with libraries most like this one keep (0 where none does)
-    liked: list[tuple[int, PaperRow]]  # the liked papers the community knows (ids), with their rows
-    known: np.ndarray  # every paper's id, by column number
+    liked: np.ndarray  # the liked papers the community knows (ids, ascending)
+    holders: np.ndarray  # the readers keeping the liked papers without a kept row (row numbers)
+    owner: np.ndarray  # for each of `holders`, which liked paper (its place in `liked`)
+    rows: dict[int, PaperRow]  # the liked papers with a kept row (place in `liked` → row)
+    community: Community
 
     def best_links_of(self, paper_ids: list[int]) -> dict[int, int | None]:
-        """For each paper, the liked paper sharing most readers with it (for its reason)."""
+        """For each paper, the liked paper sharing most readers with it (for its reason; the first such, by id)."""
         wanted = np.asarray(paper_ids, dtype=np.int64)
-        cols = np.searchsorted(self.known, wanted)
-        inside = cols < len(self.known)
-        cols[~inside] = -1
-        cols[inside & (self.known[np.minimum(cols, len(self.known) - 1)] != wanted)] = -1  # not kept by anyone
-        best = np.full(len(cols), -1, dtype=np.int64)
-        most = np.zeros(len(cols))
-        for liked_id, row in self.liked:  # a few dozen liked papers, each a vectorized lookup
-            at = np.minimum(np.searchsorted(row.cols, cols), max(len(row.cols) - 1, 0))
-            shared = np.where(row.cols[at] == cols, row.co_saves[at], 0.0) if len(row.cols) else most * 0
-            better = shared > most
-            best[better], most[better] = liked_id, shared[better]
-        return {paper_id: (int(b) if b >= 0 else None) for paper_id, b in zip(paper_ids, best)}
+        known = self.community.papers
+        at = np.minimum(np.searchsorted(known, wanted), max(len(known) - 1, 0))
+        kept = np.flatnonzero(known[at] == wanted) if len(known) else np.zeros(0, dtype=np.int64)
+        best: list[int | None] = [None] * len(wanted)
+        if not len(kept) or not len(self.liked):
+            return dict(zip(paper_ids, best))
+        cols = at[kept]
+        shared = np.zeros((len(self.liked), len(kept)))  # liked × wanted: readers keeping both
+        for place, row in self.rows.items():
+            found = np.minimum(np.searchsorted(row.cols, cols), len(row.cols) - 1)
+            shared[place] = np.where(row.cols[found] == cols, row.co_saves[found], 0)
+        if len(self.holders):
+            # Pair each reader of a wanted paper with each (rarely kept) liked paper that reader keeps.
+            readers, per_paper = _slices(self.community.by_paper, cols)
+            which = np.repeat(np.arange(len(kept)), per_paper)
+            order = np.argsort(self.holders, kind="stable")
+            holders, owner = self.holders[order], self.owner[order]
+            first, last = np.searchsorted(holders, readers), np.searchsorted(holders, readers, side="right")
+            matches = np.repeat(np.arange(len(readers)), last - first)
+            liked_of = owner[np.repeat(first - np.cumsum(last - first) + (last - first), last - first)
+                             + np.arange(len(matches))]
+            shared += np.bincount(liked_of * len(kept) + which[matches],
+                                  minlength=shared.size).reshape(shared.shape)
+        most, links = shared.max(0), self.liked[shared.argmax(0)]
+        for place, count, link in zip(kept.tolist(), most.tolist(), links.tolist()):
+            best[place] = link if count > 0 else None
+        return dict(zip(paper_ids, best))
 
     def combined(self) -> np.ndarray:
         """Each score divided by its maximum (so in [0, 1]), then added, the neighbours' with their weight."""
@@ -103,9 +122,9 @@ class Community:
         self.by_paper = matrix.tocsc()
         self.paper_readers = np.asarray(matrix.sum(0)).ravel()
         self.reader_papers = np.asarray(matrix.sum(1)).ravel()
-        self._rows: dict[int, PaperRow] = {}  # oldest first
         self._scores: dict[bytes, CommunityScores] = {}  # oldest first
-        self._rows_lock = threading.Lock()
+        self._rows: dict[int, PaperRow] = {}  # oldest first
+        self._lock = threading.Lock()
 
     @property
     def pairs(self) -> int:
@@ -114,51 +133,70 @@ class Community:
     def scores(self, liked: list[int] | np.ndarray, reader: int | None = None) -> CommunityScores:
         """Item-kNN (asymmetric cosine on co-saves), RP3beta (a two-step random walk liked paper → reader →
         paper, damped by popularity) and reader-kNN (what the readers whose libraries overlap most with `liked`
-        keep) for every paper kept with any of `liked`. Item-kNN and RP3beta are sums of the liked papers' rows,
-        which are kept (`_row`), since readers share their popular papers. `reader` (a user id) is left out of the
-        neighbours: their own row holds their liked papers, and muted ones that must not come back. The last few
-        hundred answers are kept too: a reader going from one ranked page to the next asks again with the same
-        papers."""
+        keep) for every paper kept with any of `liked`. `reader` (a user id) is left out of the neighbours: their
+        own row holds their liked papers, and muted ones that must not come back. The last few hundred answers
+        are kept: a reader going from one ranked page to the next asks again with the same papers."""
         liked = np.asarray(liked, dtype=np.int64)
         key = hashlib.blake2b(liked.tobytes() + str(reader).encode(), digest_size=16).digest()
-        with self._rows_lock:
+        with self._lock:
             found = self._scores.get(key)
         if found is None:
             found = self._scores_of(liked, reader)
-            with self._rows_lock:
+            with self._lock:  # the web process's threads share it
                 self._scores[key] = found
                 while len(self._scores) > KEPT_SCORES:
                     self._scores.pop(next(iter(self._scores)))
         return found
 
     def _scores_of(self, liked: np.ndarray, reader: int | None) -> CommunityScores:
-        liked = liked[np.isin(liked, self.papers)]
+        liked = np.unique(liked[np.isin(liked, self.papers)])
         cols = np.searchsorted(self.papers, liked)
-        rows = [self._row(int(col)) for col in cols]
-        if not rows:
-            empty = np.zeros(0)
-            return CommunityScores(np.zeros(0, np.int64), empty, empty, empty, [], self.papers)
-        counts = self.paper_readers[cols]
-        # Accumulated over every paper anyone kept (linear; a sort of the rows' union cost ten times more for a
-        # reader with 150 liked papers).
-        together = np.concatenate([r.cols for r in rows])
+        counts = self.paper_readers[cols].astype(np.float64)
+        holders, per_liked = _slices(self.by_paper, cols)  # each liked paper's readers, one after another
+        owner = np.repeat(np.arange(len(cols)), per_liked)
+        # Item-kNN adds 1 / n_liked^ALPHA for every path liked paper → a reader keeping it → a paper that reader
+        # keeps; RP3beta adds the walk's chance of taking it. A rarely kept paper's few paths are gathered as they
+        # are; a popular one's readers keep the same papers over and over, so its paths are summed into a row once
+        # per process and kept (on a site as dense as the digest bench, ten thousand readers on a thousand papers,
+        # gathering every path cost half as much again as the whole ranking).
+        popular = np.bincount(owner, weights=self.reader_papers[holders], minlength=len(cols)) >= ROW_PATHS
+        rare = ~popular[owner]
+        kept, per_holder = _slices(self.by_reader, holders[rare])
+        rows = [self._row(int(col)) for col in cols[popular]]
+        together = np.concatenate([kept] + [row.cols for row in rows])
         size = len(self.papers)
-        item_knn = np.bincount(together, weights=np.concatenate([r.co_saves / n ** ALPHA for r, n in zip(rows, counts)]),
-                               minlength=size)
-        random_walk = np.bincount(together, weights=np.concatenate([r.walk / n for r, n in zip(rows, counts)]),
-                                  minlength=size)
+        item_knn = np.bincount(together, minlength=size, weights=np.concatenate(
+            [np.repeat(counts[owner[rare]] ** -ALPHA, per_holder)]
+            + [row.co_saves * n ** -ALPHA for row, n in zip(rows, counts[popular])]))
+        random_walk = np.bincount(together, minlength=size, weights=np.concatenate(
+            [np.repeat(1 / counts[owner[rare]] / self.reader_papers[holders[rare]], per_holder)]
+            + [row.walk / n for row, n in zip(rows, counts[popular])]))
         reached = np.flatnonzero(item_knn)  # every paper a neighbour keeps is among them (it shares a liked one)
         return CommunityScores(self.papers[reached],
                                item_knn[reached] / self.paper_readers[reached] ** (1 - ALPHA),
                                random_walk[reached] / self.paper_readers[reached] ** BETA,
-                               self._neighbours_keep(cols, reader)[reached],
-                               [(int(i), r) for i, r in zip(liked, rows)], self.papers)
+                               self._neighbours_keep(holders, reader)[reached], liked, holders[rare], owner[rare],
+                               dict(zip(np.flatnonzero(popular).tolist(), rows)), self)
 
-    def _neighbours_keep(self, cols: np.ndarray, reader: int | None) -> np.ndarray:
+    def _row(self, col: int) -> PaperRow:
+        found = self._rows.get(col)
+        if found is None:
+            readers = self.by_paper.indices[self.by_paper.indptr[col]:self.by_paper.indptr[col + 1]]
+            kept, lengths = _slices(self.by_reader, readers)
+            cols, where = np.unique(kept, return_inverse=True)
+            found = PaperRow(cols, np.bincount(where, minlength=len(cols)).astype(np.float64),
+                             np.bincount(where, weights=np.repeat(1.0 / self.reader_papers[readers], lengths),
+                                         minlength=len(cols)))
+            with self._lock:  # the web process's threads share it
+                if len(self._rows) >= KEPT_ROWS:
+                    self._rows.pop(next(iter(self._rows)))
+                self._rows[col] = found
+        return found
+
+    def _neighbours_keep(self, holders: np.ndarray, reader: int | None) -> np.ndarray:
         """Reader-kNN for every paper (by column): the NEIGHBOURS readers sharing most of the liked papers
-        (cosine of the libraries, squared so the closest count most), each adding their similarity to every paper
-        they keep. Linear in the liked papers' readers and the neighbours' papers."""
-        holders, _ = _slices(self.by_paper, cols)
+        (`holders`: the readers of each, one after another; cosine of the libraries, squared so the closest count
+        most), each adding their similarity to every paper they keep."""
         shared = np.bincount(holders, minlength=len(self.readers)).astype(np.float64)
         if reader is not None:
             at = np.searchsorted(self.readers, reader)
@@ -175,21 +213,6 @@ class Community:
             candidates, similarity = candidates[best], similarity[best]
         kept, lengths = _slices(self.by_reader, candidates)
         return np.bincount(kept, weights=np.repeat(similarity, lengths), minlength=len(self.papers))
-
-    def _row(self, col: int) -> PaperRow:
-        found = self._rows.get(col)
-        if found is None:
-            readers = self.by_paper.indices[self.by_paper.indptr[col]:self.by_paper.indptr[col + 1]]
-            block = self.by_reader[readers]  # in time and memory linear in what these readers keep, not the site
-            cols, where = np.unique(block.indices, return_inverse=True)
-            share = np.repeat(1.0 / self.reader_papers[readers], np.diff(block.indptr))
-            found = PaperRow(cols, np.bincount(where, minlength=len(cols)).astype(np.float64),
-                             np.bincount(where, weights=share, minlength=len(cols)))
-            with self._rows_lock:  # the web process's threads share it
-                if len(self._rows) >= KEPT_ROWS:
-                    self._rows.pop(next(iter(self._rows)))
-                self._rows[col] = found
-        return found
 
 
 _cached: tuple[float, Community] | None = None
