@@ -57,6 +57,16 @@ def _empty_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _interests_in_the_request(monkeypatch):
+    """A reader's interests are found by a thread of the web process after their papers change, which a test's
+    uncommitted transaction hides from it; tests find them in the request instead, but for those of the thread
+    itself (tests/test_recs_ranking.py)."""
+    from papertide.recs import refresh
+
+    monkeypatch.setattr(refresh, "RUN_IN_THREAD", False)
+
+
 @pytest.fixture
 def arxiv_api(settings):
     """A local replay of arXiv's export API answering with a real recorded paper (astro-ph/0601001)."""

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from papertide import stopping
 from papertide.papers import submissions
-from papertide.recs import library_import
+from papertide.recs import library_import, refresh
 
 from papertide.ingest.models import ScheduledJob
 
@@ -130,5 +130,7 @@ def run_forever(poll_seconds: float = 30.0) -> None:
             log.info("finished submissions a web process had left")
         if not stopping.requested() and library_import.process_waiting():
             log.info("finished library imports a web process had left")
+        if not stopping.requested() and (found := refresh.process_waiting()):
+            log.info("found the interests of %d readers a web process had left", found)
         stopping.wait(poll_seconds)
     log.info("worker stopped")

@@ -107,3 +107,14 @@ class LibraryImport(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class InterestsDue(models.Model):
+    """A reader whose papers changed after their interests were last found (recs/refresh.py): found again by a
+    thread of the web process at once, or by `papertide worker` if that process died first."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    changed_at = models.DateTimeField(help_text="The latest change; a refresh that began earlier leaves it due")
+
+    def __str__(self) -> str:
+        return f"{self.user}: interests due since {self.changed_at}"

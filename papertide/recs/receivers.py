@@ -1,6 +1,6 @@
 """Whenever the papers a reader saved or upvoted change, after the change commits: their ranked pages are keyed
-anew (recs/actions.py) and their interests found again (recs/interests.py; a few milliseconds for 50 papers).
-Bulk writers (library imports) call `interests.refresh` once instead, inside `quietly()`."""
+anew (recs/actions.py) and their interests found again, off the request (recs/refresh.py). Bulk writers (library
+imports) call `interests.refresh` once instead, inside `quietly()`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from papertide.papers.models import Upvote
-from papertide.recs import actions, interests
+from papertide.recs import actions, refresh
 from papertide.recs.models import Save
 
 _quiet = threading.local()
@@ -38,14 +38,6 @@ def positives_changed(sender, instance, **kwargs) -> None:
         # After the commit, so that a page ranked meanwhile from the old signals is not kept under the new key.
         actions.signals_changed(user_id)
         if not quiet:
-            _refresh(user_id)
+            refresh.papers_changed(user_id)
 
     transaction.on_commit(committed)
-
-
-def _refresh(user_id: int) -> None:
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model().objects.filter(pk=user_id).first()
-    if user is not None:
-        interests.refresh(user)

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from papertide.papers.models import Paper
-from papertide.recs import actions, exports, library_import
+from papertide.recs import actions, exports, library_import, refresh
 from papertide.recs.foryou import candidates_between, explained, kept_for_reader, recent_period, signals_of
 from papertide.recs.library_formats import MAX_BYTES, LibraryFormatError, read_library
 from papertide.recs.models import Interest, LibraryImport, Save
@@ -154,6 +154,7 @@ def library_import_status(request: HttpRequest, job_id: int) -> HttpResponse:
 
 @login_required
 def interests_page(request: HttpRequest) -> HttpResponse:
+    refresh.refresh_due(request.user.pk)  # a change whose refresh is still running or was left: finish it first
     interests = list(Interest.objects.filter(user=request.user).exclude(state=Interest.State.DELETED)
                      .order_by("state", "-updated_at"))
     titles = dict(Paper.objects.filter(pk__in={p for i in interests for p in i.papers[:5]}).values_list("pk", "title"))
