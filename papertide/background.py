@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.db import close_old_connections, connection
 from django.utils import timezone
@@ -36,9 +36,15 @@ def finish_waiting(jobs, process: Callable[[int], bool], *, running: str, queued
     few seconds (younger ones are a web process's own, about to run); how many ran."""
     now = now or timezone.now()
     jobs.filter(status=running, started_at__lt=now - lease).update(status=queued)
+    return run_each(jobs.filter(status=queued, created_at__lt=now - dt.timedelta(seconds=5)).order_by("pk")
+                    .values_list("pk", flat=True), process)
+
+
+def run_each(ids: Iterable[int], process: Callable[[int], bool]) -> int:
+    """For the worker: `process` each id until a stop is asked for, each on a fresh connection; how many did
+    something."""
     ran = 0
-    for job_id in jobs.filter(status=queued, created_at__lt=now - dt.timedelta(seconds=5)).order_by("pk")\
-            .values_list("pk", flat=True):
+    for job_id in ids:
         if stopping.requested():
             break
         if not connection.in_atomic_block:  # a caller's transaction (a test's) keeps its connection

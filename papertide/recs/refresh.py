@@ -12,10 +12,10 @@ import threading
 import time
 
 from django.contrib.auth import get_user_model
-from django.db import OperationalError, close_old_connections, connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 
-from papertide import stopping
+from papertide import background
 from papertide.recs import interests
 from papertide.recs.models import InterestsDue
 
@@ -92,12 +92,5 @@ def _run() -> None:
 def process_waiting(now: dt.datetime | None = None) -> int:
     """For the worker: the readers whose change has waited longer than a web process takes; how many were done."""
     now = now or timezone.now()
-    done = 0
-    for user_id in InterestsDue.objects.filter(changed_at__lt=now - LEFT_AFTER).order_by("changed_at")\
-            .values_list("user_id", flat=True):
-        if stopping.requested():
-            break
-        if not connection.in_atomic_block:  # a caller's transaction (a test's) keeps its connection
-            close_old_connections()
-        done += refresh_due(user_id)
-    return done
+    return background.run_each(InterestsDue.objects.filter(changed_at__lt=now - LEFT_AFTER).order_by("changed_at")
+                               .values_list("user_id", flat=True), refresh_due)
