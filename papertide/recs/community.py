@@ -78,8 +78,7 @@ class CommunityScores:
             holders, owner = self.holders[order], self.owner[order]
             first, last = np.searchsorted(holders, readers), np.searchsorted(holders, readers, side="right")
             matches = np.repeat(np.arange(len(readers)), last - first)
-            liked_of = owner[np.repeat(first - np.cumsum(last - first) + (last - first), last - first)
-                             + np.arange(len(matches))]
+            liked_of = owner[_ranges(first, last - first)]
             shared += np.bincount(liked_of * len(kept) + which[matches],
                                   minlength=shared.size).reshape(shared.shape)
         most, links = shared.max(0), self.liked[shared.argmax(0)]
@@ -97,8 +96,12 @@ def _slices(matrix: sp.csr_matrix | sp.csc_matrix, which: np.ndarray) -> tuple[n
     has: one gather instead of a slice per row."""
     starts = matrix.indptr[which]
     lengths = matrix.indptr[which + 1] - starts
-    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-    return matrix.indices[offsets + np.arange(len(offsets))], lengths
+    return matrix.indices[_ranges(starts, lengths)], lengths
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Every position in these ranges, one range after another (a concatenation of aranges, without the loop)."""
+    return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
 
 
 def _by_max(values: np.ndarray) -> np.ndarray:
