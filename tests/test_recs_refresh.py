@@ -40,11 +40,13 @@ def test_interests_are_found_by_a_thread_and_what_a_dead_process_left_by_the_wor
         for arxiv_id in GAUSSIAN_SPLATTING + PROTEIN_DESIGN:
             actions.save(reader, papers[arxiv_id])
     wanted = [{papers[a].pk for a in PROTEIN_DESIGN}, {papers[a].pk for a in GAUSSIAN_SPLATTING}]
+    version = actions.signals_version(reader)  # what their ranked pages are kept under
     deadline = time.monotonic() + 30
     while not _done(reader, wanted) and time.monotonic() < deadline:
         time.sleep(0.25)
     assert _papers_of(reader) == wanted  # both interests, found without anyone opening a page
     assert not InterestsDue.objects.filter(user=reader).exists()
+    assert actions.signals_version(reader) != version  # ranked anew: interests decide what counts as liked
 
     # A web process died after a change: its row waits. The worker leaves a fresh one to the process (it is
     # about to run) and finishes an old one; the reader's page finishes one still due before showing it.
