@@ -61,7 +61,7 @@ def _empty_cache():
 def _interests_in_the_request(monkeypatch):
     """A reader's interests are found by a thread of the web process after their papers change, which a test's
     uncommitted transaction hides from it; tests find them in the request instead, but for those of the thread
-    itself (tests/test_recs_ranking.py)."""
+    itself (tests/test_recs_refresh.py)."""
     from papertide.recs import refresh
 
     monkeypatch.setattr(refresh, "RUN_IN_THREAD", False)

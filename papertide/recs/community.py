@@ -164,21 +164,22 @@ class Community:
         # gathering every path cost half as much again as the whole ranking).
         popular = np.bincount(owner, weights=self.reader_papers[holders], minlength=len(cols)) >= ROW_PATHS
         rare = ~popular[owner]
-        kept, per_holder = _slices(self.by_reader, holders[rare])
+        rare_holders, rare_owner = holders[rare], owner[rare]
+        kept, per_holder = _slices(self.by_reader, rare_holders)
         rows = [self._row(int(col)) for col in cols[popular]]
         together = np.concatenate([kept] + [row.cols for row in rows])
         size = len(self.papers)
         item_knn = np.bincount(together, minlength=size, weights=np.concatenate(
-            [np.repeat(counts[owner[rare]] ** -ALPHA, per_holder)]
+            [np.repeat(counts[rare_owner] ** -ALPHA, per_holder)]
             + [row.co_saves * n ** -ALPHA for row, n in zip(rows, counts[popular])]))
         random_walk = np.bincount(together, minlength=size, weights=np.concatenate(
-            [np.repeat(1 / counts[owner[rare]] / self.reader_papers[holders[rare]], per_holder)]
+            [np.repeat(1 / counts[rare_owner] / self.reader_papers[rare_holders], per_holder)]
             + [row.walk / n for row, n in zip(rows, counts[popular])]))
         reached = np.flatnonzero(item_knn)  # every paper a neighbour keeps is among them (it shares a liked one)
         return CommunityScores(self.papers[reached],
                                item_knn[reached] / self.paper_readers[reached] ** (1 - ALPHA),
                                random_walk[reached] / self.paper_readers[reached] ** BETA,
-                               self._neighbours_keep(holders, reader)[reached], liked, holders[rare], owner[rare],
+                               self._neighbours_keep(holders, reader)[reached], liked, rare_holders, rare_owner,
                                dict(zip(np.flatnonzero(popular).tolist(), rows)), self)
 
     def _row(self, col: int) -> PaperRow:

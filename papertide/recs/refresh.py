@@ -16,7 +16,7 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from papertide import background
-from papertide.recs import actions, interests
+from papertide.recs import interests
 from papertide.recs.models import InterestsDue
 
 log = logging.getLogger(__name__)
@@ -62,8 +62,6 @@ def _refresh(user_id: int) -> None:
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is not None:
         interests.refresh(user)
-        # A new paper may have joined a muted interest, and the reasons name interests: rank anew.
-        actions.signals_changed(user_id)
     # A change made while this ran has a later time, and stays due.
     InterestsDue.objects.filter(user_id=user_id, changed_at__lte=started).delete()
 
@@ -84,7 +82,8 @@ def _run() -> None:
                 except OperationalError:  # SQLite busy with another writer: a moment later
                     if attempt == ATTEMPTS:
                         log.exception("finding the interests of reader %s failed; the worker will", user_id)
-                    time.sleep(attempt)
+                    else:
+                        time.sleep(attempt)
                 except Exception:  # the row stays: the worker tries again
                     log.exception("finding the interests of reader %s failed; the worker will", user_id)
                     break
