@@ -19,6 +19,7 @@ import numpy as np
 from django.db import transaction
 
 from papertide.papers.models import Paper
+from papertide.recs import actions
 from papertide.recs.models import Interest
 from papertide.recs.ranking import centred
 from papertide.search.service import get_backend
@@ -126,4 +127,6 @@ def refresh(user) -> list[Interest]:
             interest.save()
             kept.append(interest)
         Interest.objects.filter(user=user).exclude(pk__in=[i.pk for i in kept]).delete()
+    # A new paper may have joined a muted interest, and the reasons name interests: the reader is ranked anew.
+    actions.signals_changed(user.pk)
     return kept

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from papertide import background
 from papertide.papers.models import Paper
-from papertide.recs import actions, interests
+from papertide.recs import interests
 from papertide.recs.library_formats import Library
 from papertide.recs.models import LibraryImport, Save
 from papertide.recs.receivers import quietly
@@ -74,8 +74,7 @@ def _import(job: LibraryImport, fetcher) -> None:
         Save.objects.bulk_create([Save(user=job.user, paper_id=papers[i], how=Save.How.IMPORTED)
                                   for i in ids if i in papers], ignore_conflicts=True)
         job.saved = Save.objects.filter(user=job.user).count() - before
-    actions.signals_changed(job.user_id)
-    interests.refresh(job.user)
+    interests.refresh(job.user)  # which ranks the reader anew
     job.matched = [i for i in ids if i in on_site]
     job.fetched = [i for i in missing if i in papers]
     job.unknown = unknown
