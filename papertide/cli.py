@@ -462,9 +462,13 @@ def bench_copy(data_dir: Path, records: int, database_url: str) -> None:
 @click.option("--database", "database_url", default="", metavar="postgres://…",
               help="Serve the site from PostgreSQL: a scratch database made on this server (its user needs "
                    "CREATEDB), built anew and dropped after.")
+@click.option("--no-rank-ahead", is_flag=True,
+              help="Logged-in readers come without their latest day ranked ahead (which the worker does after "
+                   "each daily ingest): each first view of it is ranked in the request.")
 def bench_pages(papers: int, days: int, clients: int, seconds: float, workers: int, threads: int,
                 no_page_cache: bool, readers: str, work: Path | None, server_source: Path | None,
-                search_queries: Path | None, comments: int | None, slow_clients: int, database_url: str) -> None:
+                search_queries: Path | None, comments: int | None, slow_clients: int, database_url: str,
+                no_rank_ahead: bool) -> None:
     """Feed and paper page latency (p50/p99) and requests/s under concurrent clients: three mixes of pages, each
     for anonymous, returning and logged-in readers."""
     setup_django()
@@ -486,7 +490,7 @@ def bench_pages(papers: int, days: int, clients: int, seconds: float, workers: i
         results = run_pages_benchmark(work.resolve(), papers, days, clients, seconds, workers, threads,
                                       not no_page_cache, kinds, server_source,
                                       search_scenario(search_queries) if search_queries else None, comments,
-                                      slow_clients, scratch)
+                                      slow_clients, scratch, rank_ahead=not no_rank_ahead)
     click.echo(f"\n{papers:,} papers over {days} weekdays on {'PostgreSQL' if database_url else 'SQLite'}, "
                f"{workers} gunicorn workers × {threads} threads, "
                f"page cache {'off' if no_page_cache else 'on'}"

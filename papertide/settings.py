@@ -139,7 +139,15 @@ CACHES = {
     "pages": {
         "BACKEND": "papertide.file_cache.FileCache",
         "LOCATION": DATA_DIR / "page-cache",
-        "OPTIONS": {"MAX_ENTRIES": 3000},  # ~25 kB each on disk (compressed)
+        # ~25 kB each on disk (compressed); each process keeps the 100 it last read (~150 kB each) as they are
+        "OPTIONS": {"MAX_ENTRIES": 3000, "REMEMBER": 100},
+    },
+    # Readers' "For you" rankings (their personal part), shared by every web process and the worker, which ranks
+    # ahead (recs/ahead.py). ~10 kB a day's ranking, ~50 kB a week's.
+    "rankings": {
+        "BACKEND": "papertide.file_cache.FileCache",
+        "LOCATION": DATA_DIR / "ranking-cache",
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
     },
     # Paper cards, per web process (papertide/web/templatetags/cards.py): 50 lookups a page want memory, not files.
     "cards": {
@@ -155,6 +163,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "papertide_cache",
                          "KEY_PREFIX": "site", "OPTIONS": {"MAX_ENTRIES": 200_000}}
     CACHES["readers"] = {**CACHES["default"], "KEY_PREFIX": "readers"}
+    # The worker that ranks ahead may run on another machine than the readers' web process.
+    CACHES["rankings"] = {**CACHES["default"], "KEY_PREFIX": "rankings"}
 PAGE_CACHE_SECONDS = conf.env_int("PAGE_CACHE_SECONDS", 30, minimum=0, maximum=3600)
 
 # API (docs/api.md)
@@ -293,6 +303,9 @@ SEARCH_MAX_RESULTS = 500  # papers a search page can page through
 RECS_TRENDING_WEIGHT = conf.env_float("RECS_TRENDING_WEIGHT", 0.3, minimum=0.0, maximum=100.0)
 RECS_MIN_POSITIVES = conf.env_int("RECS_MIN_POSITIVES", 3, minimum=1, maximum=1000)  # before: "upvote a few"
 RECS_COMMUNITY_SECONDS = conf.env_int("RECS_COMMUNITY_SECONDS", 300, minimum=0)  # reload of everyone's saves
+# How long a reader's ranking of a listing is kept for every process (its personal part; trending is blended in at
+# each view): the worker ranks the latest day ahead for readers who may come back logged in (recs/ahead.py).
+RECS_KEEP_SECONDS = conf.env_int("RECS_KEEP_SECONDS", 86_400, minimum=0, maximum=7 * 86_400)
 RECS_RECENT_DAYS = conf.env_int("RECS_RECENT_DAYS", 7, minimum=1, maximum=366)  # listed days the "For you" page covers
 
 # Discussion (docs/discussion.md): comments per hour for an account, for a new one, and from one address.

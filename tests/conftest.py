@@ -51,10 +51,18 @@ def _empty_cache():
     from django.core.cache import caches
     from django.core.cache.backends.db import DatabaseCache
 
-    for name in ("default", "readers", "pages", "cards"):
+    for name in ("default", "readers", "pages", "cards", "rankings"):
         if not isinstance(caches[name], DatabaseCache):
             caches[name].clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _latest_day_asked_each_time(monkeypatch):
+    """Web processes ask which day is the latest every few seconds; a test lists a new day and looks at once."""
+    from papertide.web import views
+
+    monkeypatch.setattr(views, "LATEST_DAY_SECONDS", 0.0)
 
 
 @pytest.fixture(autouse=True)

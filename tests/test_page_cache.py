@@ -140,3 +140,26 @@ def test_the_file_cache_looks_at_its_size_now_and_then_and_keeps_to_it(tmp_path)
         cache.set(f"page{n}", n)
     assert 200 <= len(list(tmp_path.glob("*.djcache"))) <= 300 + CULL_EVERY
     assert cache.get("page999") == 999
+
+
+def test_a_process_keeps_the_pages_it_read_until_another_writes_them_or_they_expire(tmp_path):
+    """Each web process keeps the pages it last read (no unpickling at every view), but a page another process
+    wrote since, or one past its time, is never given from what it kept."""
+    from papertide.file_cache import FileCache
+
+    one, other = (FileCache(str(tmp_path), {"OPTIONS": {"REMEMBER": 2}}) for _ in range(2))
+    other.set("page", {"body": "first"}, 60)
+    assert one.get("page") == {"body": "first"}
+    assert one.get("page") is one.get("page")  # given from memory
+    other.set("page", {"body": "second"}, 60)  # same size: the file (inode, time) tells
+    assert one.get("page") == {"body": "second"}
+    other.set("brief", "soon gone", 1)
+    assert one.get("brief") == "soon gone"
+    time.sleep(1.1)
+    assert one.get("brief") is None and one.get("brief", "default") == "default"
+    other.delete("page")
+    assert one.get("page") is None
+    for n in range(5):  # it keeps no more than it was told to
+        other.set(f"p{n}", n)
+        assert one.get(f"p{n}") == n
+    assert len(one._read) == 2

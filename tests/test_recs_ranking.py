@@ -4,6 +4,7 @@ community's co-saves, reasons for every paper, and interests found and kept acro
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 
 from papertide.papers.models import Paper
 from papertide.papers.upsert import upsert_papers
@@ -162,3 +163,30 @@ def test_readers_ranked_together_get_the_rankings_they_get_alone(django_user_mod
         assert batch.scores == pytest.approx(alone.scores.tolist(), abs=1e-9)
         assert [s.reason for s in batch[:40]] == [s.reason for s in alone[:40]]
     assert together[0].ids.tolist() != together[1].ids.tolist()
+
+
+def test_a_kept_ranking_blended_with_new_trending_scores_is_the_ranking_made_afresh(django_user_model):
+    """A reader's ranking is kept for hours (its personal part, without the community's scores it was made from) and
+    blended with the trending scores of each view: the order, scores and reasons must be those of ranking anew with
+    those scores, the reader's own papers last, whatever the trend did meanwhile."""
+    import pickle
+    import random
+
+    for n in range(3):
+        reader = django_user_model.objects.create_user(f"keeper{n}")
+        for pk in pks(GAUSSIAN_SPLATTING + GALAXIES[:1]):
+            Save.objects.create(user=reader, paper_id=pk)
+    community.forget()
+    liked, disliked = pks(GAUSSIAN_SPLATTING[:3] + PROTEIN_DESIGN[:1]), pks(GALAXIES[2:3])
+    morning = candidates_between(None, None)
+    kept = pickle.loads(pickle.dumps(recommend(morning, liked, disliked, exclude_liked=False).portable()))
+    rng = random.Random(4)
+    noon = {paper: rng.uniform(-2, 6) for paper in morning}  # upvotes came in: another trending order
+    fresh = recommend(noon, liked, disliked, exclude_liked=False)
+    blended = kept.reblended(noon, settings.RECS_TRENDING_WEIGHT)
+    assert blended.ids.tolist() == fresh.ids.tolist()
+    assert blended.ids.tolist() != kept.ids.tolist()  # the trend moved papers
+    assert blended.scores == pytest.approx(fresh.scores.tolist(), abs=1e-9)
+    assert [s.reason for s in blended] == [s.reason for s in fresh]
+    assert {s.reason.kind for s in blended} >= {"community", "close", "yours"}
+    assert [s.paper_id for s in blended[-len(liked):]] == [s.paper_id for s in fresh[-len(liked):]]

@@ -32,8 +32,9 @@ def _done(reader, wanted) -> bool:
 
 @pytest.mark.django_db(transaction=True)
 def test_interests_are_found_by_a_thread_and_what_a_dead_process_left_by_the_worker(
-        indexed_demo, monkeypatch, django_user_model, client):
+        indexed_demo, monkeypatch, django_user_model, client, settings):
     monkeypatch.setattr(refresh, "RUN_IN_THREAD", True)
+    settings.PAGE_CACHE_SECONDS = 60  # pages and rankings kept, as served
     reader = django_user_model.objects.create_user("thread-reader", "t@example.org", "correct horse battery")
     papers = {p.arxiv_id: p for p in Paper.objects.filter(arxiv_id__in=GAUSSIAN_SPLATTING + PROTEIN_DESIGN)}
     with transaction.atomic():  # the changes' hooks run together after it, the thread's work after them
@@ -47,6 +48,14 @@ def test_interests_are_found_by_a_thread_and_what_a_dead_process_left_by_the_wor
     assert _papers_of(reader) == wanted  # both interests, found without anyone opening a page
     assert not InterestsDue.objects.filter(user=reader).exists()
     assert actions.signals_version(reader) != version  # ranked anew: interests decide what counts as liked
+    # ... and the thread ranked their latest day ahead with them: their front page needs no ranking
+    from papertide.recs import foryou
+
+    rankings = []
+    real_rank = foryou.rank
+    monkeypatch.setattr(foryou, "rank", lambda *args, **kwargs: rankings.append(1) or real_rank(*args, **kwargs))
+    client.force_login(reader)
+    assert client.get("/").content.decode().count("For you: ") == 50 and not rankings
 
     # A web process died after a change: its row waits. The worker leaves a fresh one to the process (it is
     # about to run) and finishes an old one; the reader's page finishes one still due before showing it.

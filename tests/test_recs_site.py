@@ -213,3 +213,41 @@ def test_a_reader_whose_interests_are_all_muted_gets_trending_by_default(fan, al
         fan.post(f"/interests/{interest.pk}/", {"action": "mute"})
     page = fan.get("/").content.decode()
     assert 'aria-current="true">Trending</a>' in page and "For you: " not in page
+
+
+def test_the_latest_day_is_ranked_ahead_for_readers_who_come_back_and_trending_still_counts(
+        fan, bob, settings, monkeypatch, django_capture_on_commit_callbacks):
+    """After the daily ingest the worker ranks the latest day for every reader who may still be logged in
+    (web/ahead.py): their front page then needs no ranking, however many web processes there are. Trending moves
+    all day, so it is blended in at each view: a paper the community upvotes rises on their kept ranking too."""
+    from django.core.cache import caches
+
+    from papertide.papers.models import DailyEntry
+    from papertide.recs import foryou
+    from papertide.web.ahead import rank_ahead_all
+
+    settings.PAGE_CACHE_SECONDS = 60
+    settings.RECS_TRENDING_WEIGHT = 3.0  # a site that weighs trending much: its rise shows clearly
+    with django_capture_on_commit_callbacks(execute=True):
+        for arxiv_id in PROTEIN:  # enough to go on, but bob has not logged in for longer than a session lives
+            actions.upvote(bob, Paper.objects.get(arxiv_id=arxiv_id))
+    assert rank_ahead_all() == 1  # alice only
+
+    rankings = []
+    real_rank = foryou.rank
+    monkeypatch.setattr(foryou, "rank", lambda *args, **kwargs: rankings.append(1) or real_rank(*args, **kwargs))
+    foryou._kept.clear()  # as in another web process than the worker's
+
+    def order(page):
+        return re.findall(r'<article class="card" id="paper-(\d+)"', page)
+
+    first = order(fan.get("/").content.decode())
+    assert len(first) == 50 and not rankings
+    # The afternoon: the community upvoted a paper far down her order (its trending score now the day's highest).
+    riser = int(order(fan.get("/?page=3").content.decode())[-1])
+    highest = max(DailyEntry.objects.exclude(trend_log=None).values_list("trend_log", flat=True))
+    DailyEntry.objects.filter(paper_id=riser).update(trend_log=highest + 5)
+    caches["pages"].clear()
+    foryou._kept.clear()
+    later = order(fan.get("/").content.decode())
+    assert str(riser) in later and later.index(str(riser)) < 40 and not rankings

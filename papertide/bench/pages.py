@@ -294,6 +294,7 @@ def make_readers(count: int = BENCH_READERS, upvotes_each: int = 5, seed: int = 
     """Log in `count` of the site's readers (a session each, as the log-in page makes) after each upvoted a few
     papers of the latest day, the ones readers see first; print their session keys. Run in the site's Django."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+    from django.contrib.auth.models import update_last_login
     from django.contrib.sessions.backends.db import SessionStore
 
     from papertide.papers import actions
@@ -309,6 +310,7 @@ def make_readers(count: int = BENCH_READERS, upvotes_each: int = 5, seed: int = 
         session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
                         HASH_SESSION_KEY: user.get_session_auth_hash()})
         session.create()
+        update_last_login(None, user)  # as logging in does
         keys.append(session.session_key)
     print(" ".join(keys))
     return keys
@@ -395,12 +397,13 @@ def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, second
                         server_source: Path | None = None,
                         mixes: dict[str, dict[str, list[str]]] | None = None,
                         comments: int | None = None, slow_clients: int = 0,
-                        database_url: str = "") -> dict[tuple[str, str], LoadFigures]:
+                        database_url: str = "", rank_ahead: bool = True) -> dict[tuple[str, str], LoadFigures]:
     """`server_source`: serve from another checkout of papertide (for a before/after comparison). `mixes`: what
     the clients ask for, if not the page mixes of `scenarios`; `comments`: instead, the pages of DISCUSSED_PAPERS
     papers with this many comments each (`add_discussions`). The server has no rate limits and no query-vector
     cache: the benchmark measures the work, not the protections. `slow_clients`: that many slow and idle
-    connections are held against the server meanwhile (`slow_clients.SlowClients`)."""
+    connections are held against the server meanwhile (`slow_clients.SlowClients`). `rank_ahead`: the logged-in
+    readers' latest day is ranked before the clients start, as the worker does after the daily ingest."""
     env = bench_env(work, page_cache, database_url)
     ensure_site(work, papers, days, env)
     session_keys = []
@@ -409,6 +412,10 @@ def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, second
                                "from papertide.bench.pages import make_readers; make_readers()"],
                               env=env, check=True, capture_output=True, text=True)
         session_keys = made.stdout.split()
+        if rank_ahead:
+            subprocess.run([sys.executable, "-c", "from papertide.cli import setup_django; setup_django(); "
+                            "from papertide.web.ahead import rank_ahead_all; rank_ahead_all()"],
+                           env=env, check=True, capture_output=True, text=True)
     if comments:
         made = subprocess.run([sys.executable, "-c", "from papertide.cli import setup_django; setup_django(migrate=True); "
                                f"from papertide.bench.pages import add_discussions; add_discussions({comments})"],

@@ -39,6 +39,9 @@ def daily_ingest() -> None:
     latest = DailyEntry.objects.latest_day()
     if latest is not None:
         log.info("notifications: %s readers told of new papers by authors they follow", new_papers(latest))
+        from papertide.web.ahead import rank_ahead_all
+
+        log.info("for you: the latest day ranked ahead for %s readers", rank_ahead_all(latest))
 
 
 def daily_digest() -> None:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 
 from papertide.papers.models import DailyEntry, Paper, Upvote
@@ -116,8 +117,7 @@ def recommend(candidates: Candidates | list[int], liked: list[int], disliked: li
               interest_of: dict[int, str] | None = None, exclude_liked: bool = True, user: int | None = None) -> Ranked:
     """Rank the candidates (paper ids, or paper ids with their trending scores) for someone who likes `liked`
     (the reader with that user id, if they have an account)."""
-    if not isinstance(candidates, dict):
-        candidates = trend_of(list(candidates)) if settings.RECS_TRENDING_WEIGHT else dict.fromkeys(candidates, 0.0)
+    candidates = _with_trend(candidates)
     return rank(list(candidates), liked, list(disliked), vectors=get_backend().vectors,
                 community=community.community(), trend=candidates, trend_weight=settings.RECS_TRENDING_WEIGHT,
                 interest_of=interest_of, exclude_liked=exclude_liked, user=user)
@@ -142,26 +142,47 @@ _kept_lock = threading.Lock()
 
 
 def kept_for_reader(user, listing: str, candidates: Callable[[], Candidates], *, exclude_liked: bool = True) -> Ranked:
-    """`for_reader` of the candidates of one listing (e.g. a day's feed within a filter), kept per process for as
-    long as a page is (PAGE_CACHE_SECONDS, so it is no staler than the pages): a reader paging through a ranked
-    day ranks it once. Ranked again sooner when what steers the reader changes (their signals version), or the
-    community's libraries or the vectors are reloaded."""
+    """`for_reader` of the candidates of one listing (e.g. a day's feed within a filter; `listing` names its papers),
+    kept at two levels:
+
+    - per process for as long as a page is (PAGE_CACHE_SECONDS, so no staler than the pages): a reader paging
+      through a ranked day ranks it once. Sooner when the community's libraries or the vectors are reloaded.
+    - for every process (the "rankings" cache) for RECS_KEEP_SECONDS: the personal part, blended with the
+      listing's trending scores of now at each use. The worker ranks ahead this way (recs/ahead.py), so a reader
+      coming back finds their day ranked. Until then the community part may miss the saves of the last hours.
+
+    Both are ranked anew when what steers the reader changes (their signals version)."""
     if settings.PAGE_CACHE_SECONDS <= 0:
         return for_reader(user, candidates(), exclude_liked=exclude_liked)
     everyone, vectors = community.community(), get_backend().vectors
-    key = (user.pk, signals_version(user), listing, exclude_liked)
+    version = signals_version(user)
+    key = (user.pk, version, listing, exclude_liked)
     with _kept_lock:
         found = _kept.get(key)
     if (found is not None and found[0] > time.monotonic() and found[1] is everyone and found[2] is vectors
             and found[3] == vectors.size()):
         return found[4]
-    ranked = for_reader(user, candidates(), exclude_liked=exclude_liked)
+    shared_key = f"ranked:{user.pk}:{version}:{listing}:{int(exclude_liked)}:{vectors.size()}"
+    rankings = caches["rankings"]
+    kept_elsewhere = rankings.get(shared_key) if settings.RECS_KEEP_SECONDS else None
+    if kept_elsewhere is not None:
+        ranked = kept_elsewhere.reblended(_with_trend(candidates()), settings.RECS_TRENDING_WEIGHT)
+    else:
+        ranked = for_reader(user, candidates(), exclude_liked=exclude_liked)
+        if settings.RECS_KEEP_SECONDS:
+            rankings.set(shared_key, ranked.portable(), settings.RECS_KEEP_SECONDS)
     with _kept_lock:
         _kept[key] = (time.monotonic() + settings.PAGE_CACHE_SECONDS, everyone, vectors, vectors.size(), ranked)
         _kept.move_to_end(key)
         while len(_kept) > KEPT_RANKINGS:
             _kept.popitem(last=False)
     return ranked
+
+
+def _with_trend(candidates: Candidates | list[int]) -> Candidates:
+    if isinstance(candidates, dict):
+        return candidates
+    return trend_of(list(candidates)) if settings.RECS_TRENDING_WEIGHT else dict.fromkeys(candidates, 0.0)
 
 
 def explain(reason: Reason, titles: dict[int, str], liked_word: str = "papers you saved or upvoted") -> str:

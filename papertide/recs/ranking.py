@@ -88,10 +88,40 @@ class Ranked(Sequence):
     thousand papers and shows fifty, and building an object per candidate was a third of the ranking's time."""
 
     def __init__(self, ids: np.ndarray, scores: np.ndarray, personal: np.ndarray, kinds: np.ndarray,
-                 anchors: np.ndarray, more: np.ndarray, interest_of: dict[int, str], shared) -> None:
+                 anchors: np.ndarray, more: np.ndarray, interest_of: dict[int, str], shared,
+                 links: dict[int, int | None] | None = None) -> None:
         self.ids, self.scores, self.personal = ids, scores, personal
         self.kinds, self.anchors, self.more = kinds, anchors, more
         self.interest_of, self.shared = interest_of, shared
+        self.links = links  # a portable ranking's co-save links, in place of `shared` (the community's scores)
+
+    def portable(self) -> Ranked:
+        """This ranking without the community's scores it refers to (too big to keep, and of this process): the
+        co-save link of every paper whose reason names one is looked up now. Kept for other processes."""
+        if self.shared is None:
+            return self
+        links = self.shared.best_links_of(self.ids[self.kinds == COMMUNITY].tolist())
+        return Ranked(self.ids, self.scores, self.personal, self.kinds, self.anchors, self.more,
+                      self.interest_of, None, links)
+
+    def reblended(self, trend: dict[int, float], trend_weight: float) -> Ranked:
+        """The same personal scores blended with these trending scores of the candidates (`rank`'s `trend`, all
+        of them): a reader's personal part changes only with what they like, trending all day long, so a ranking
+        kept for hours is blended anew at each view. The same order as ranking afresh with this trend."""
+        own_count = int(np.count_nonzero(self.kinds == YOURS))
+        ranked = len(self.ids) - own_count
+        ids, personal = self.ids[:ranked], self.personal[:ranked]
+        score = personal.copy()
+        if trend and trend_weight:
+            every = np.array(sorted(trend), dtype=np.int64)
+            score += trend_weight * _lookup(every, _scaled_trend(trend, every), ids)
+        order = np.lexsort((ids, -score))
+        own = np.array(sorted(np.sort(self.ids[ranked:]).tolist(), key=lambda c: (-trend.get(c, 0.0), c)), dtype=np.int64)
+        by_id = {paper: i for i, paper in enumerate(self.ids[ranked:].tolist())}
+        own_at = ranked + np.array([by_id[paper] for paper in own.tolist()], dtype=np.int64)
+        at = np.concatenate([order, own_at])
+        return Ranked(self.ids[at], np.concatenate([score[order], np.zeros(own_count)]), self.personal[at],
+                      self.kinds[at], self.anchors[at], self.more[at], self.interest_of, self.shared, self.links)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -107,14 +137,17 @@ class Ranked(Sequence):
 
     def at(self, positions) -> list[Scored]:
         """The papers at these places (one lookup of co-save links for all of them)."""
-        links = self.shared.best_links_of([int(self.ids[i]) for i in positions if self.kinds[i] == COMMUNITY])
+        links = self.links if self.shared is None else self.shared.best_links_of(
+            [int(self.ids[i]) for i in positions if self.kinds[i] == COMMUNITY])
         return [self._scored(i, links) for i in positions]
 
     def _scored(self, i: int, links: dict[int, int | None] | None = None) -> Scored:
         paper_id, kind = int(self.ids[i]), KINDS[self.kinds[i]]
         anchor = int(self.anchors[i]) if self.anchors[i] >= 0 else None
         if kind == "community":
-            anchor = links[paper_id] if links is not None else self.shared.best_links_of([paper_id])[paper_id]
+            if links is None:
+                links = self.links if self.shared is None else self.shared.best_links_of([paper_id])
+            anchor = links.get(paper_id)
         reason = Reason(kind, anchor if kind in ("close", "community") else None,
                         int(self.more[i]) if kind == "close" else 0,
                         self.interest_of.get(anchor, "") if kind in ("close", "community") else "")

@@ -57,11 +57,19 @@ def refresh_due(user_id: int) -> bool:
     return True
 
 
-def _refresh(user_id: int) -> None:
+def _refresh(user_id: int, ahead: bool = False) -> None:
+    """`ahead`: then rank the reader's latest day again (off the request: their next front page is ready)."""
     started = timezone.now()
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is not None:
         interests.refresh(user)
+    if ahead and user is not None:
+        from papertide.web.ahead import rank_ahead
+
+        try:
+            rank_ahead(user)
+        except Exception:  # only a cache fill: their next front page ranks it
+            log.exception("ranking the latest day ahead for reader %s failed", user_id)
     # A change made while this ran has a later time, and stays due.
     InterestsDue.objects.filter(user_id=user_id, changed_at__lte=started).delete()
 
@@ -77,7 +85,7 @@ def _run() -> None:
                 user_id = _pending.pop()
             for attempt in range(1, ATTEMPTS + 1):
                 try:
-                    _refresh(user_id)
+                    _refresh(user_id, ahead=True)
                     break
                 except OperationalError:  # SQLite busy with another writer: a moment later
                     if attempt == ATTEMPTS:

@@ -6,11 +6,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from papertide.papers.models import Paper
+from papertide.papers.models import DailyEntry, Paper
 from papertide.recs import actions, exports, library_import, refresh
 from papertide.recs.foryou import candidates_between, explained, kept_for_reader, recent_period, signals_of
 from papertide.recs.library_formats import MAX_BYTES, LibraryFormatError, read_library
@@ -66,7 +67,10 @@ def for_you(request: HttpRequest) -> HttpResponse:
     first, last = recent_period()
     recommended = []
     if signals.enough and last is not None:
-        ranked = kept_for_reader(request.user, f"recent:{first}:{last}", lambda: candidates_between(first, last))
+        listed = DailyEntry.objects.visible().filter(day__gte=first, day__lte=last).aggregate(Count("pk"), Max("pk"))
+        # The listing is named by its days and by what they list (a paper submitted since makes it a new one).
+        listing = f"recent:{first}:{last}:{listed['pk__count']}:{listed['pk__max']}"
+        ranked = kept_for_reader(request.user, listing, lambda: candidates_between(first, last))
         ranked = ranked[:FOR_YOU_PAPERS]
         papers = Paper.objects.in_bulk([s.paper_id for s in ranked])
         recommended = [(papers[s.paper_id], reason) for s, reason in explained(ranked) if s.paper_id in papers]

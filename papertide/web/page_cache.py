@@ -27,7 +27,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import NamedTuple
 
 from django.conf import settings
@@ -224,20 +224,28 @@ def marked_among(user_id: int, paper_ids: list[int], comment_ids: list[int] = ()
 
 
 def press(request: HttpRequest, body: str, items: list[NamedTuple], template: str, mine: str, start_tag: str,
-           end_tag: str, name: str = "paper") -> str:
+          end_tag: str, name: str = "paper") -> str:
     """Replace the buttons of these papers (or comments: `name`) with pressed ones. A pressed button is rendered once
-    per item and count (per process), and reused for every reader."""
+    per item and count (per process), and reused for every reader. One pass over the page, whatever the number of
+    buttons: a find and a copy of the page per button cost a third of a logged-in reader's kept page."""
     here = escape(request.get_full_path())
-    for item in items:
-        pressed = kept(f"pressed:{template}:" + ":".join(str(part) for part in item),
-                       lambda item=item: render_to_string(template, {
-                           name: item, mine: {item.pk}, "csrf_token": CSRF_PLACEHOLDER,
-                           "next_path": NEXT_PLACEHOLDER}).strip())
-        pressed = pressed.replace(NEXT_PLACEHOLDER, here)
-        opening = start_tag.format(item.pk)
-        start = body.find(opening)
-        while start != -1:
-            end = body.index(end_tag, start) + len(end_tag)
-            body = body[:start] + pressed + body[end:]
-            start = body.find(opening, start + len(pressed))
-    return body
+    pressed = {str(item.pk): kept(f"pressed:{template}:" + ":".join(str(part) for part in item),
+                                  lambda item=item: render_to_string(template, {
+                                      name: item, mine: {item.pk}, "csrf_token": CSRF_PLACEHOLDER,
+                                      "next_path": NEXT_PLACEHOLDER}).strip()).replace(NEXT_PLACEHOLDER, here)
+               for item in items}
+    parts, done = [], 0
+    for opening in _openings(start_tag).finditer(body):
+        html = pressed.get(opening[1])
+        if html is None or opening.start() < done:
+            continue
+        parts += [body[done:opening.start()], html]
+        done = body.index(end_tag, opening.start()) + len(end_tag)
+    return "".join(parts) + body[done:] if parts else body
+
+
+@lru_cache(maxsize=8)
+def _openings(start_tag: str) -> re.Pattern:
+    """The opening tags of a kind of button (`start_tag` with `{}` for the id), the id captured."""
+    before, after = start_tag.split("{}")
+    return re.compile(re.escape(before) + r"(\d+)" + re.escape(after))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,7 +41,7 @@ from papertide.web.forms import SubmitForm
 from papertide.web.page_cache import CSRF_PLACEHOLDER, Overlay, overlay_of, render_shared, shared_page
 from papertide.web.templatetags.cards import paper_card
 from papertide.web.periods import Period, calendar_weeks, month_calendar
-from papertide.web.reader_filter import query_string, reader_filter, remember
+from papertide.web.reader_filter import ReaderFilter, query_string, reader_filter, remember
 from papertide.web.return_to import return_to
 
 
@@ -52,8 +53,18 @@ def _my_upvotes(request: HttpRequest, papers: list[Paper]) -> set[int]:
     )
 
 
+_latest: tuple[float, dt.date | None] = (0.0, None)
+LATEST_DAY_SECONDS = 5.0
+
+
 def latest_day(request: HttpRequest) -> HttpResponse:
-    day = DailyEntry.objects.latest_day()
+    """The front page. Which day is the latest changes once a day, and asking the database at every view was a
+    third of a kept front page's time: each process asks again after LATEST_DAY_SECONDS."""
+    global _latest
+    now = time.monotonic()
+    if now > _latest[0] or settings.PAGE_CACHE_SECONDS <= 0:
+        _latest = (now + LATEST_DAY_SECONDS, DailyEntry.objects.latest_day())
+    day = _latest[1]
     return feed(request, Period.day(day) if day else None)
 
 
@@ -85,7 +96,8 @@ def _for_you_kind(request: HttpRequest) -> str | None:
 @dataclass
 class ForYouListing:
     """What a ranked frame keeps for filling in a reader's cards: the listed papers with their trending scores
-    (arrays: a month's are unpickled at every view), and a key naming the listing (period, filter and topic)."""
+    (arrays: a month's are unpickled at every view), and a key naming the listing (period, filter and topic, and
+    the papers listed)."""
 
     key: str
     papers: np.ndarray
@@ -95,15 +107,22 @@ class ForYouListing:
         return dict(zip(self.papers.tolist(), self.trend.tolist()))
 
 
-def _for_you_listing(listed) -> ForYouListing:
+def listed_in(period: Period, chosen: ReaderFilter):
+    """The period's daily entries that the reader's filter lets through (the query, not yet run)."""
+    everything = DailyEntry.objects.in_period(period.first, period.last)
+    return chosen.filter.apply(everything, paper="paper__") if chosen.filter else everything
+
+
+def for_you_listing(listed) -> ForYouListing:
     try:
         sql = str(listed.query)  # whatever chose these entries
     except EmptyResultSet:
         sql = "nothing"
     rows = list(listed.values_list("paper_id", "trend_log"))
-    return ForYouListing(hashlib.blake2b(sql.encode(), digest_size=16).hexdigest(),
-                         np.array([paper for paper, _ in rows], dtype=np.int64),
-                         np.array([float("nan") if trend is None else trend for _, trend in rows]))
+    papers = np.array([paper for paper, _ in rows], dtype=np.int64)
+    # Named by what chose its papers and by the papers themselves: a paper submitted to the day makes it a new one.
+    key = hashlib.blake2b(sql.encode() + np.sort(papers).tobytes(), digest_size=16).hexdigest()
+    return ForYouListing(key, papers, np.array([float("nan") if trend is None else trend for _, trend in rows]))
 
 
 def _fill_for_you(request: HttpRequest, body: str, overlay: Overlay) -> tuple[str, Overlay]:
@@ -150,7 +169,7 @@ def feed(request: HttpRequest, period: Period | dt.date | None) -> HttpResponse:
         total = everything.count()
         if not total:
             raise Http404(f"No papers were listed {period.in_words}.")
-        listed = chosen.filter.apply(everything, paper="paper__") if chosen.filter else everything
+        listed = listed_in(period, chosen)
     topics, topic = _topics(request, period, listed)
     if topic is not None:
         listed = listed.filter(paper_id__in=topic.paper_ids)
@@ -159,7 +178,7 @@ def feed(request: HttpRequest, period: Period | dt.date | None) -> HttpResponse:
         # The frame: counts and pager of the listing, its cards filled in per reader (_fill_for_you).
         page = Paginator(listed.order_by("pk"), settings.PAPERS_PER_PAGE).get_page(request.GET.get("page"))
         if page.paginator.count:
-            page.object_list, for_you = [], _for_you_listing(listed)
+            page.object_list, for_you = [], for_you_listing(listed)
     else:
         if sort == "foryou":
             foryou_notice = "start" if request.user.is_authenticated else "log in"
