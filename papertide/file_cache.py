@@ -1,10 +1,12 @@
-"""Django's file cache, culled less eagerly, and (where asked) remembering what it last read.
+"""Django's file cache, culled less eagerly, compressed faster, and (where asked) remembering what it last read.
 
 `FileBasedCache.set` lists the whole cache directory at every write to see whether it is over MAX_ENTRIES:
 2.4 ms of a 2.6 ms write with the 2,000-odd pages a busy site keeps (measured on the bench site), paid by every
 page rendered for the page cache and every reader's "For you" cards. Here each process looks once every
 CULL_EVERY writes, so the cache may hold up to CULL_EVERY entries per process past MAX_ENTRIES before a third
 of it is dropped.
+
+Pages are compressed with zlib's fastest level (`_write_content`).
 
 Reading a kept page back costs more than serving it: a 150 kB page is decompressed and unpickled at every view
 (~0.4 ms of the ~1.6 ms an anonymous reader's kept page costs). With the option `REMEMBER` (how many), a process
@@ -42,6 +44,12 @@ class FileCache(FileBasedCache):
             due = self._writes % CULL_EVERY == 1  # the first write of a process looks too
         if due:
             super()._cull()
+
+    def _write_content(self, file, timeout, value) -> None:
+        # zlib's fastest level: a 185 kB page compresses in 0.8 ms instead of 2.0 ms at the default level, to a
+        # fifth more bytes; every page rendered and every reader's "For you" cards are written on a request.
+        file.write(pickle.dumps(self.get_backend_timeout(timeout), self.pickle_protocol))
+        file.write(zlib.compress(pickle.dumps(value, self.pickle_protocol), 1))
 
     def clear(self) -> None:
         super().clear()

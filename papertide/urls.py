@@ -6,7 +6,10 @@ from django.views import defaults
 from papertide.api.errors import json_error
 from papertide.web.health import healthz
 
+# The feeds and paper pages first: Django tries the patterns in order, and going through every app's routes before
+# them was a tenth of a kept page's time. No two apps share a route.
 urlpatterns = [
+    path("", include("papertide.web.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/", include("papertide.api.urls")),
@@ -18,7 +21,6 @@ urlpatterns = [
     path("", include("papertide.authors.urls")),
     path("", include("papertide.notifications.urls")),
     path("", include("papertide.topics.urls")),
-    path("", include("papertide.web.urls")),
 ]
 
 
