@@ -139,6 +139,7 @@ CACHES = {
     "pages": {
         "BACKEND": "papertide.file_cache.FileCache",
         "LOCATION": DATA_DIR / "page-cache",
+        "VERSION": 2,  # pages kept as bytes since 2026-12-07: what an older version kept is not read
         # ~25 kB each on disk (compressed); each process keeps the 100 it last read (~150 kB each) as they are
         "OPTIONS": {"MAX_ENTRIES": 3000, "REMEMBER": 100},
     },
@@ -148,12 +149,6 @@ CACHES = {
         "BACKEND": "papertide.file_cache.FileCache",
         "LOCATION": DATA_DIR / "ranking-cache",
         "OPTIONS": {"MAX_ENTRIES": 50_000},
-    },
-    # Paper cards, per web process (papertide/web/templatetags/cards.py): 50 lookups a page want memory, not files.
-    "cards": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "papertide-cards",
-        "OPTIONS": {"MAX_ENTRIES": 20_000},  # ~1.5 kB each
     },
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":

@@ -51,9 +51,12 @@ def _empty_cache():
     from django.core.cache import caches
     from django.core.cache.backends.db import DatabaseCache
 
-    for name in ("default", "readers", "pages", "cards", "rankings"):
+    from papertide.web.page_cache import pieces
+
+    for name in ("default", "readers", "pages", "rankings"):
         if not isinstance(caches[name], DatabaseCache):
             caches[name].clear()
+    pieces.clear()
     yield
 
 

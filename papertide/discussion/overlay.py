@@ -16,7 +16,7 @@ from papertide.web.context_processors import login_here
 
 FORM_MARKER = "<!--papertide:comment-form:{}-->"
 OWN_MARKER = "<!--papertide:own:{}-->"
-_FORM_START = "<!--papertide:comment-form:"
+_FORM_START = b"<!--papertide:comment-form:"
 
 
 class Voted(NamedTuple):
@@ -26,26 +26,26 @@ class Voted(NamedTuple):
     score: int
 
 
-def make_theirs(request: HttpRequest, body: str, comments: dict[int, int], voted: list[Voted]) -> str:
+def make_theirs(request: HttpRequest, body: bytes, comments: dict[int, int], voted: list[Voted]) -> bytes:
     """`voted`: the reader's upvoted comments among these, read with the page's other marks
     (page_cache.marked_among)."""
     start = body.find(_FORM_START)
     if start != -1:
-        end = body.index("-->", start) + 3
-        arxiv_id = body[start + len(_FORM_START):end - 3]
+        end = body.index(b"-->", start) + 3
+        arxiv_id = body[start + len(_FORM_START):end - 3].decode()
         if request.user.is_authenticated:
             form = _kept("discussion/_comment_form.html", arxiv_id, {
                 "paper": {"arxiv_id": arxiv_id}, "parent": None, "body": "", "error": ""})
         else:
             url = login_here(request.get_full_path() + "#discussion")
             form = f'<p class="comment-form muted"><a href="{escape(url)}">Log in</a> to join the discussion.</p>'
-        body = body[:start] + form + body[end:]
+        body = body[:start] + form.encode() + body[end:]
     if not request.user.is_authenticated or not comments:
         return body
     for comment_id, writer in comments.items():
         if writer == request.user.pk:
-            body = body.replace(OWN_MARKER.format(comment_id), _kept(
-                "discussion/_own.html", comment_id, {"comment": {"pk": comment_id}}), 1)
+            body = body.replace(OWN_MARKER.format(comment_id).encode(), _kept(
+                "discussion/_own.html", comment_id, {"comment": {"pk": comment_id}}).encode(), 1)
     if voted:
         from papertide.web.page_cache import press
 

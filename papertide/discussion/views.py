@@ -65,7 +65,7 @@ def more_comments(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     start = int(start) if start.isdigit() else rules.THREADS_SHOWN
     rest = rules.threads(paper, "newest" if request.GET.get("sort") == "newest" else "best")[start:]
     html = render_to_string("discussion/_more.html", {"comments": rest, "shared": True}, request=request)
-    return HttpResponse(apply_overlay(request, html, Overlay(discussion=rules.writers_of(rest))))
+    return HttpResponse(apply_overlay(request, html.encode(), Overlay(discussion=rules.writers_of(rest))))
 
 
 def new_comments(request: HttpRequest, arxiv_id: str) -> HttpResponse:
@@ -85,7 +85,7 @@ def new_comments(request: HttpRequest, arxiv_id: str) -> HttpResponse:
     html = render_to_string("discussion/_new.html", {"paper": paper, "comments": theirs, "latest": new[-1].pk,
                                                       "poll_seconds": settings.COMMENT_POLL_SECONDS, "shared": True},
                             request=request)
-    return HttpResponse(apply_overlay(request, html, Overlay(discussion={c.pk: c.author_id for c in theirs})))
+    return HttpResponse(apply_overlay(request, html.encode(), Overlay(discussion={c.pk: c.author_id for c in theirs})))
 
 
 def _mine(request: HttpRequest, comment_id: int) -> Comment:

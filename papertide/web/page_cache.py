@@ -24,7 +24,9 @@ once (after logging out, say) is rendered for that request alone."""
 from __future__ import annotations
 
 import re
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache, wraps
@@ -46,9 +48,10 @@ STALE_FACTOR = 4  # a page past PAGE_CACHE_SECONDS is still served while one req
 RENDER_LOCK_SECONDS = 10
 NEXT_PLACEHOLDER = "papertide-this-page-placeholder"
 ACCOUNT_MARKER = "<!--papertide:account-->"
+_ACCOUNT_MARKER, _CSRF_PLACEHOLDER = ACCOUNT_MARKER.encode(), CSRF_PLACEHOLDER.encode()
 NEW_MARKER = "<!--papertide:new:{}-->"
-NEW_BADGE = '<span class="new">New</span> '
-_NEW_MARKERS = re.compile(r"<!--papertide:new:(\d+)-->")
+NEW_BADGE = b'<span class="new">New</span> '
+_NEW_MARKERS = re.compile(rb"<!--papertide:new:(\d+)-->")
 
 
 @dataclass
@@ -77,7 +80,7 @@ def overlay_of(papers: Iterable[Paper] = (), entries: Iterable[DailyEntry] = ())
     return Overlay([paper.pk for paper in papers], {entry.paper_id: entry.created_at.timestamp() for entry in entries})
 
 
-Fill = Callable[[HttpRequest, str, Overlay], tuple[str, Overlay]]
+Fill = Callable[[HttpRequest, bytes, Overlay], tuple[bytes, Overlay]]
 
 
 def shared_page(vary: Callable[[HttpRequest], str] | None = None, cache: bool = True,
@@ -114,14 +117,14 @@ def shared_page(vary: Callable[[HttpRequest], str] | None = None, cache: bool = 
                 response = view(request, *args, **kwargs)
                 if response.status_code != 200 or response.streaming or not hasattr(response, "overlay"):
                     return response
-                body, content_type, overlay = response.content.decode(), response["Content-Type"], response.overlay
+                body, content_type, overlay = response.content, response["Content-Type"], response.overlay
                 if cacheable:
                     fresh_until = time.time() + settings.PAGE_CACHE_SECONDS
                     pages.set(key, (body, content_type, overlay, fresh_until), settings.PAGE_CACHE_SECONDS * STALE_FACTOR)
                     pages.delete(f"lock:{key}")
             if fill is not None and overlay.personal is not None:
                 body, overlay = fill(request, body, overlay)
-            response.content = apply_overlay(request, body, overlay).encode()
+            response.content = apply_overlay(request, body, overlay)
             return response
 
         return wrapper
@@ -129,7 +132,10 @@ def shared_page(vary: Callable[[HttpRequest], str] | None = None, cache: bool = 
     return decorator
 
 
-def apply_overlay(request: HttpRequest, body: str, overlay: Overlay) -> str:
+def apply_overlay(request: HttpRequest, body: bytes, overlay: Overlay) -> bytes:
+    """The page made the reader's. It works on the page's UTF-8 bytes, as kept: a page with one character past
+    Latin-1 (a ☆) is a two-byte-per-character str, and each pass over it, and encoding it at the end, cost more
+    than the same pass over bytes (docs/benchmarks.md)."""
     since = getattr(request, "new_since", None)
     if since is not None and overlay.listed_at:
         moment, listed = since.timestamp(), overlay.listed_at
@@ -148,21 +154,42 @@ def apply_overlay(request: HttpRequest, body: str, overlay: Overlay) -> str:
         from papertide.discussion.overlay import make_theirs
 
         body = make_theirs(request, body, overlay.discussion, marks.voted)
-    body = body.replace(ACCOUNT_MARKER, account_links(request), 1)
-    return body.replace(CSRF_PLACEHOLDER, get_token(request))
+    body = body.replace(_ACCOUNT_MARKER, account_links(request).encode(), 1)
+    return body.replace(_CSRF_PLACEHOLDER, get_token(request).encode())
 
 
-KEPT_SECONDS = 3600
+KEPT_PIECES = 20_000  # ~1.5 kB each
+
+
+class Pieces:
+    """HTML made once per process and reused for every reader (cards, comments, pressed buttons, header links): a
+    page asks for dozens, so they are kept in memory, as they are (strings nobody can change: no copy, no pickling,
+    which Django's in-memory cache does at every read). The oldest go first past KEPT_PIECES."""
+
+    def __init__(self, size: int = KEPT_PIECES) -> None:
+        self.size, self.found, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: str, make: Callable[[], str]) -> str:
+        html = self.found.get(key)
+        if html is None:
+            html = make()
+            with self.lock:
+                self.found[key] = html
+                while len(self.found) > self.size:
+                    self.found.popitem(last=False)
+        return html
+
+    def clear(self) -> None:
+        with self.lock:
+            self.found.clear()
+
+
+pieces = Pieces()
 
 
 def kept(key: str, make: Callable[[], str]) -> str:
-    """HTML made once per process and reused for every reader (cards, comments, pressed buttons, header links): the
-    "cards" cache is in memory, since a page asks for dozens. The key must hold everything the HTML shows."""
-    html = caches["cards"].get(key)
-    if html is None:
-        html = make()
-        caches["cards"].set(key, html, KEPT_SECONDS)
-    return html
+    """`make()`, made once per process (`Pieces`). The key must hold everything the HTML shows."""
+    return pieces.get(key, make)
 
 
 def account_links(request: HttpRequest) -> str:
@@ -223,17 +250,18 @@ def marked_among(user_id: int, paper_ids: list[int], comment_ids: list[int] = ()
                  [Voted(row[1], row[3]) for row in rows if row[0] == "c"])
 
 
-def press(request: HttpRequest, body: str, items: list[NamedTuple], template: str, mine: str, start_tag: str,
-          end_tag: str, name: str = "paper") -> str:
+def press(request: HttpRequest, body: bytes, items: list[NamedTuple], template: str, mine: str, start_tag: str,
+          end_tag: str, name: str = "paper") -> bytes:
     """Replace the buttons of these papers (or comments: `name`) with pressed ones. A pressed button is rendered once
     per item and count (per process), and reused for every reader. One pass over the page, whatever the number of
     buttons: a find and a copy of the page per button cost a third of a logged-in reader's kept page."""
     here = escape(request.get_full_path())
-    pressed = {str(item.pk): kept(f"pressed:{template}:" + ":".join(str(part) for part in item),
+    pressed = {b"%d" % item.pk: kept(f"pressed:{template}:" + ":".join(str(part) for part in item),
                                   lambda item=item: render_to_string(template, {
                                       name: item, mine: {item.pk}, "csrf_token": CSRF_PLACEHOLDER,
-                                      "next_path": NEXT_PLACEHOLDER}).strip()).replace(NEXT_PLACEHOLDER, here)
+                                      "next_path": NEXT_PLACEHOLDER}).strip()).replace(NEXT_PLACEHOLDER, here).encode()
                for item in items}
+    end_tag = end_tag.encode()
     parts, done = [], 0
     for opening in _openings(start_tag).finditer(body):
         html = pressed.get(opening[1])
@@ -241,11 +269,11 @@ def press(request: HttpRequest, body: str, items: list[NamedTuple], template: st
             continue
         parts += [body[done:opening.start()], html]
         done = body.index(end_tag, opening.start()) + len(end_tag)
-    return "".join(parts) + body[done:] if parts else body
+    return b"".join(parts) + body[done:] if parts else body
 
 
 @lru_cache(maxsize=8)
 def _openings(start_tag: str) -> re.Pattern:
     """The opening tags of a kind of button (`start_tag` with `{}` for the id), the id captured."""
-    before, after = start_tag.split("{}")
-    return re.compile(re.escape(before) + r"(\d+)" + re.escape(after))
+    before, after = start_tag.encode().split(b"{}")
+    return re.compile(re.escape(before) + rb"(\d+)" + re.escape(after))

@@ -125,7 +125,7 @@ def for_you_listing(listed) -> ForYouListing:
     return ForYouListing(key, papers, np.array([float("nan") if trend is None else trend for _, trend in rows]))
 
 
-def _fill_for_you(request: HttpRequest, body: str, overlay: Overlay) -> tuple[str, Overlay]:
+def _fill_for_you(request: HttpRequest, body: bytes, overlay: Overlay) -> tuple[bytes, Overlay]:
     """The reader's page of the listing in their "For you" order, each card with its reason, put into the frame;
     kept for them as long as a page is, until what steers their ranking changes."""
     listing: ForYouListing = overlay.personal
@@ -139,12 +139,13 @@ def _fill_for_you(request: HttpRequest, body: str, overlay: Overlay) -> tuple[st
         entries = [by_paper[paper_id] for paper_id in reasons if paper_id in by_paper]
         DailyEntry.count_recent_upvotes(entries)
         context = {"request": request, "csrf_token": CSRF_PLACEHOLDER}  # the overlay puts the reader's token in
-        cards = "".join(paper_card(context, entry.paper, entry, True, reasons[entry.paper_id]) for entry in entries)
+        cards = "".join(paper_card(context, entry.paper, entry, True, reasons[entry.paper_id])
+                        for entry in entries).encode()
         found = (cards, overlay_of([entry.paper for entry in entries], entries))
         if settings.PAGE_CACHE_SECONDS > 0:
             caches["pages"].set(key, found, settings.PAGE_CACHE_SECONDS)
     cards, theirs = found
-    return body.replace(FOR_YOU_CARDS, cards, 1), theirs
+    return body.replace(FOR_YOU_CARDS.encode(), cards, 1), theirs
 
 
 FEED_SORTS = {**SORTS, "foryou": "For you"}
