@@ -18,6 +18,9 @@ A page past its time is rendered again by the one request that takes its lock; u
 others get the copy kept (up to STALE_FACTOR × PAGE_CACHE_SECONDS old), so sixteen readers arriving when a
 page expires do not all render it at once.
 
+The page is kept, and made the reader's, as UTF-8 bytes: a page with one character past Latin-1 (a ☆) is a
+two-byte-per-character str, and each pass over it, and the encoding at the end, cost more than the same on bytes.
+
 Anonymous, returning and logged-in readers therefore share one rendering. A page with a message to show
 once (after logging out, say) is rendered for that request alone."""
 
@@ -133,9 +136,7 @@ def shared_page(vary: Callable[[HttpRequest], str] | None = None, cache: bool = 
 
 
 def apply_overlay(request: HttpRequest, body: bytes, overlay: Overlay) -> bytes:
-    """The page made the reader's. It works on the page's UTF-8 bytes, as kept: a page with one character past
-    Latin-1 (a ☆) is a two-byte-per-character str, and each pass over it, and encoding it at the end, cost more
-    than the same pass over bytes (docs/benchmarks.md)."""
+    """The page (UTF-8 bytes) made the reader's."""
     since = getattr(request, "new_since", None)
     if since is not None and overlay.listed_at:
         moment, listed = since.timestamp(), overlay.listed_at
