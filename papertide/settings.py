@@ -144,7 +144,7 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 3000, "REMEMBER": 100},
     },
     # Readers' "For you" rankings (their personal part), shared by every web process and the worker, which ranks
-    # ahead (recs/ahead.py). ~10 kB a day's ranking, ~50 kB a week's.
+    # ahead (web/ahead.py). ~10 kB a day's ranking, ~50 kB a week's.
     "rankings": {
         "BACKEND": "papertide.file_cache.FileCache",
         "LOCATION": DATA_DIR / "ranking-cache",
@@ -299,7 +299,7 @@ RECS_TRENDING_WEIGHT = conf.env_float("RECS_TRENDING_WEIGHT", 0.3, minimum=0.0, 
 RECS_MIN_POSITIVES = conf.env_int("RECS_MIN_POSITIVES", 3, minimum=1, maximum=1000)  # before: "upvote a few"
 RECS_COMMUNITY_SECONDS = conf.env_int("RECS_COMMUNITY_SECONDS", 300, minimum=0)  # reload of everyone's saves
 # How long a reader's ranking of a listing is kept for every process (its personal part; trending is blended in at
-# each view): the worker ranks the latest day ahead for readers who may come back logged in (recs/ahead.py).
+# each view): the worker ranks the latest day ahead for readers who may come back logged in (web/ahead.py).
 RECS_KEEP_SECONDS = conf.env_int("RECS_KEEP_SECONDS", 86_400, minimum=0, maximum=7 * 86_400)
 RECS_RECENT_DAYS = conf.env_int("RECS_RECENT_DAYS", 7, minimum=1, maximum=366)  # listed days the "For you" page covers
 

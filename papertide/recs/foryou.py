@@ -148,7 +148,7 @@ def kept_for_reader(user, listing: str, candidates: Callable[[], Candidates], *,
     - per process for as long as a page is (PAGE_CACHE_SECONDS, so no staler than the pages): a reader paging
       through a ranked day ranks it once. Sooner when the community's libraries or the vectors are reloaded.
     - for every process (the "rankings" cache) for RECS_KEEP_SECONDS: the personal part, blended with the
-      listing's trending scores of now at each use. The worker ranks ahead this way (recs/ahead.py), so a reader
+      listing's trending scores of now at each use. The worker ranks ahead this way (web/ahead.py), so a reader
       coming back finds their day ranked. Until then the community part may miss the saves of the last hours.
 
     Both are ranked anew when what steers the reader changes (their signals version)."""

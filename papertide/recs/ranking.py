@@ -116,7 +116,8 @@ class Ranked(Sequence):
             every = np.array(sorted(trend), dtype=np.int64)
             score += trend_weight * _lookup(every, _scaled_trend(trend, every), ids)
         order = np.lexsort((ids, -score))
-        own = np.array(sorted(np.sort(self.ids[ranked:]).tolist(), key=lambda c: (-trend.get(c, 0.0), c)), dtype=np.int64)
+        own = np.array(sorted(np.sort(self.ids[ranked:]).tolist(), key=lambda c: (-trend.get(c, 0.0), c)),
+                       dtype=np.int64)
         by_id = {paper: i for i, paper in enumerate(self.ids[ranked:].tolist())}
         own_at = ranked + np.array([by_id[paper] for paper in own.tolist()], dtype=np.int64)
         at = np.concatenate([order, own_at])
