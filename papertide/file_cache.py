@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import pickle
 import threading
-import time
 import zlib
 from collections import OrderedDict
 
@@ -35,7 +34,7 @@ class FileCache(FileBasedCache):
         super().__init__(dir, {**params, "OPTIONS": options})
         self._writes = 0
         self._writes_lock = threading.Lock()
-        self._read: OrderedDict[str, tuple[tuple[int, int, int], float | None, object]] = OrderedDict()
+        self._read: OrderedDict[str, tuple[tuple[int, int, int], object]] = OrderedDict()
         self._read_lock = threading.Lock()
 
     def _cull(self) -> None:
@@ -64,23 +63,17 @@ class FileCache(FileBasedCache):
             with open(name, "rb") as file:
                 status = os.fstat(file.fileno())
                 stamp = (status.st_ino, status.st_mtime_ns, status.st_size)
+                if self._is_expired(file):  # reads the expiry at the head of the file (deletes the file if past)
+                    return default
                 with self._read_lock:
                     known = self._read.get(name)
-                if known is not None and known[0] == stamp and (known[1] is None or known[1] >= time.time()):
-                    return known[2]
-                try:
-                    expiry = pickle.load(file)
-                except EOFError:  # an empty file: expired, as Django's own `get` takes it
-                    expiry = 0
-                if expiry is not None and expiry < time.time():
-                    file.close()
-                    self._delete(name)
-                    return default
+                if known is not None and known[0] == stamp:
+                    return known[1]
                 value = pickle.loads(zlib.decompress(file.read()))
         except FileNotFoundError:
             return default
         with self._read_lock:
-            self._read[name] = (stamp, expiry, value)
+            self._read[name] = (stamp, value)
             self._read.move_to_end(name)
             while len(self._read) > self._remember:
                 self._read.popitem(last=False)

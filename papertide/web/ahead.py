@@ -13,7 +13,6 @@ first view, as before."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -24,16 +23,14 @@ from papertide import stopping
 from papertide.papers.models import DailyEntry
 from papertide.recs.actions import has_enough
 from papertide.recs.foryou import kept_for_reader
-from papertide.web.periods import Period
 from papertide.web.reader_filter import reader_filter
 
-log = logging.getLogger(__name__)
 
-
-def rank_ahead(user, day: dt.date | None = None) -> bool:
+def rank_ahead(user, day: dt.date | None = None, listings: dict | None = None) -> bool:
     """Rank the latest day (or `day`) as the reader's front page lists it (their filter); False if "For you" is
-    not their front page's sort yet, or there is no day."""
-    from papertide.web.views import for_you_listing, listed_in
+    not their front page's sort yet, or there is no day. `listings`: the day's listing of each filter, read once
+    for a whole pass (most readers share the site's filter)."""
+    from papertide.web.views import filtered, for_you_listing
 
     if not settings.RECS_KEEP_SECONDS or settings.PAGE_CACHE_SECONDS <= 0:
         return False  # nothing would keep it
@@ -42,7 +39,11 @@ def rank_ahead(user, day: dt.date | None = None) -> bool:
         return False
     request = HttpRequest()  # what the front page reads the reader's filter from
     request.user = user
-    listing = for_you_listing(listed_in(Period.day(day), reader_filter(request)))
+    chosen = reader_filter(request)
+    listings = {} if listings is None else listings
+    if chosen.cache_key not in listings:
+        listings[chosen.cache_key] = for_you_listing(filtered(DailyEntry.objects.in_period(day, day), chosen))
+    listing = listings[chosen.cache_key]
     kept_for_reader(user, listing.key, listing.candidates, exclude_liked=False)
     return True
 
@@ -56,9 +57,9 @@ def readers_coming_back(now: dt.datetime | None = None):
 def rank_ahead_all(day: dt.date | None = None) -> int:
     """`rank_ahead` for every reader who may come back logged in; how many were ranked."""
     day = day or DailyEntry.objects.latest_day()
-    ranked = 0
+    ranked, listings = 0, {}
     for user in readers_coming_back().iterator(chunk_size=500):
         if stopping.requested():
             break
-        ranked += rank_ahead(user, day)
+        ranked += rank_ahead(user, day, listings)
     return ranked

@@ -107,10 +107,10 @@ class ForYouListing:
         return dict(zip(self.papers.tolist(), self.trend.tolist()))
 
 
-def listed_in(period: Period, chosen: ReaderFilter):
-    """The period's daily entries that the reader's filter lets through (the query, not yet run)."""
-    everything = DailyEntry.objects.in_period(period.first, period.last)
-    return chosen.filter.apply(everything, paper="paper__") if chosen.filter else everything
+def filtered(entries, chosen: ReaderFilter):
+    """The daily entries that the reader's filter lets through (the query, not yet run): what a feed lists, and
+    what web/ahead.py ranks ahead, so that both name the listing alike."""
+    return chosen.filter.apply(entries, paper="paper__") if chosen.filter else entries
 
 
 def for_you_listing(listed) -> ForYouListing:
@@ -170,7 +170,7 @@ def feed(request: HttpRequest, period: Period | dt.date | None) -> HttpResponse:
         total = everything.count()
         if not total:
             raise Http404(f"No papers were listed {period.in_words}.")
-        listed = listed_in(period, chosen)
+        listed = filtered(everything, chosen)
     topics, topic = _topics(request, period, listed)
     if topic is not None:
         listed = listed.filter(paper_id__in=topic.paper_ids)
