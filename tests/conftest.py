@@ -130,3 +130,14 @@ def smtp(settings):
         settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
         settings.BASE_URL = "https://papers.example.org"
         yield server
+
+
+@pytest.fixture
+def rankings(monkeypatch) -> list:
+    """One item per "For you" ranking made from here on (recs/foryou.py calls `rank`): a kept one is not made."""
+    from papertide.recs import foryou
+
+    made = []
+    real_rank = foryou.rank
+    monkeypatch.setattr(foryou, "rank", lambda *args, **kwargs: made.append(1) or real_rank(*args, **kwargs))
+    return made

@@ -32,7 +32,7 @@ def _done(reader, wanted) -> bool:
 
 @pytest.mark.django_db(transaction=True)
 def test_interests_are_found_by_a_thread_and_what_a_dead_process_left_by_the_worker(
-        indexed_demo, monkeypatch, django_user_model, client, settings):
+        indexed_demo, monkeypatch, django_user_model, client, settings, rankings):
     monkeypatch.setattr(refresh, "RUN_IN_THREAD", True)
     settings.PAGE_CACHE_SECONDS = 60  # pages and rankings kept, as served
     reader = django_user_model.objects.create_user("thread-reader", "t@example.org", "correct horse battery")
@@ -49,11 +49,7 @@ def test_interests_are_found_by_a_thread_and_what_a_dead_process_left_by_the_wor
     assert not InterestsDue.objects.filter(user=reader).exists()
     assert actions.signals_version(reader) != version  # ranked anew: interests decide what counts as liked
     # ... and the thread ranked their latest day ahead with them: their front page needs no ranking
-    from papertide.recs import foryou
-
-    rankings = []
-    real_rank = foryou.rank
-    monkeypatch.setattr(foryou, "rank", lambda *args, **kwargs: rankings.append(1) or real_rank(*args, **kwargs))
+    rankings.clear()
     client.force_login(reader)
     assert client.get("/").content.decode().count("For you: ") == 50 and not rankings
 

@@ -187,13 +187,8 @@ def test_readers_ranked_on_one_page_each_get_their_own_order_and_reasons(fan, bo
     assert "bob" in header and "alice" not in header
 
 
-def test_paging_through_a_ranked_day_ranks_it_once_until_the_reader_changes_it(fan, monkeypatch, settings):
+def test_paging_through_a_ranked_day_ranks_it_once_until_the_reader_changes_it(fan, rankings, settings):
     settings.PAGE_CACHE_SECONDS = 60
-    from papertide.recs import foryou
-
-    rankings = []
-    real_rank = foryou.rank
-    monkeypatch.setattr(foryou, "rank", lambda *args, **kwargs: rankings.append(1) or real_rank(*args, **kwargs))
 
     def order(page):
         return re.findall(r'<article class="card" id="paper-(\d+)"', page)
@@ -216,7 +211,7 @@ def test_a_reader_whose_interests_are_all_muted_gets_trending_by_default(fan, al
 
 
 def test_the_latest_day_is_ranked_ahead_for_readers_who_come_back_and_trending_still_counts(
-        fan, bob, settings, monkeypatch, django_capture_on_commit_callbacks):
+        fan, bob, settings, rankings, django_capture_on_commit_callbacks):
     """After the daily ingest the worker ranks the latest day for every reader who may still be logged in
     (web/ahead.py): their front page then needs no ranking, however many web processes there are. Trending moves
     all day, so it is blended in at each view: a paper the community upvotes rises on their kept ranking too."""
@@ -232,10 +227,7 @@ def test_the_latest_day_is_ranked_ahead_for_readers_who_come_back_and_trending_s
         for arxiv_id in PROTEIN:  # enough to go on, but bob has not logged in for longer than a session lives
             actions.upvote(bob, Paper.objects.get(arxiv_id=arxiv_id))
     assert rank_ahead_all() == 1  # alice only
-
-    rankings = []
-    real_rank = foryou.rank
-    monkeypatch.setattr(foryou, "rank", lambda *args, **kwargs: rankings.append(1) or real_rank(*args, **kwargs))
+    rankings.clear()  # the pass's own
     foryou._kept.clear()  # as in another web process than the worker's
 
     def order(page):
