@@ -92,6 +92,11 @@ def test_chips_count_each_group_and_link_to_the_filtered_view(client, demo_day):
     cs_papers = sum(1 for p in Paper.objects.filter(daily_entry__isnull=False)
                     if any(c.startswith("cs.") for c in p.categories))
     assert re.search(rf'href="\?cat=cs"[^>]*>cs <span class="count">{cs_papers}</span>', page)
+    listed = Paper.objects.filter(daily_entry__isnull=False)
+    with_code = listed.exclude(code_url="").count()
+    assert re.search(rf'>Has code <span class="count">{with_code}</span>', page) and with_code > 10
+    cv_papers = sum(1 for p in listed if "cs.CV" in p.categories)
+    assert re.search(rf'href="\?cat=cs.CV"[^>]*>cs.CV <span class="count">{cv_papers}</span>', page)
     assert 'href="?cat=-physics"' in page  # the chip's "hide"
     narrowed = client.get("/day/2024-11-28/?cat=cs").content.decode()
     assert re.search(r'class="chip on" href="\?cat="', narrowed)  # a second click takes it away

@@ -172,16 +172,18 @@ class Chip:
     papers: int
 
 
-def chips(rows: Iterable[tuple[list[str], str]], top: int = 12) -> tuple[list[Chip], list[Chip], int]:
-    """From (categories, code_url) of a period's papers: the groups with how many papers each, the most common
-    categories, and how many papers have code."""
+def chips(rows: Iterable[tuple[list[str], int, int]], top: int = 12) -> tuple[list[Chip], list[Chip], int]:
+    """From a period's papers counted by their list of categories, (categories, papers, papers with code): the
+    groups with how many papers each, the most common categories, and how many papers have code."""
     groups: Counter[str] = Counter()
     categories: Counter[str] = Counter()
     with_code = 0
-    for paper_categories, code_url in rows:
-        groups.update({taxonomy.group_of(c) for c in paper_categories})
-        categories.update(set(paper_categories))
-        with_code += bool(code_url)
+    for paper_categories, papers, coded in rows:
+        for group in {taxonomy.group_of(c) for c in paper_categories}:
+            groups[group] += papers
+        for category in set(paper_categories):
+            categories[category] += papers
+        with_code += coded
     group_chips = [Chip(g, taxonomy.GROUP_NAMES.get(g, g), n) for g, n in groups.most_common() if g in taxonomy.GROUPS]
     category_chips = [Chip(c, c, n) for c, n in categories.most_common(top)]
     return group_chips, category_chips, with_code
