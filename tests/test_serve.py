@@ -122,7 +122,8 @@ def test_the_loaded_site_is_kept_out_of_garbage_collection(tmp_path):
 
     from papertide.web.server import WARM_REQUESTS
 
-    process, base = start_server(tmp_path, "--no-demo")
+    pauses = tmp_path / "gc-pauses.log"
+    process, base = start_server(tmp_path, "--no-demo", GC_PAUSE_LOG=str(pauses))
     try:
         wait_for_http(base + "/healthz", process)
         connection = http.client.HTTPConnection(*urllib.parse.urlsplit(base).netloc.split(":"), timeout=30)
@@ -136,6 +137,9 @@ def test_the_loaded_site_is_kept_out_of_garbage_collection(tmp_path):
     frozen = [int(count.replace(",", "")) for count in re.findall(r"([\d,]+) objects kept out of garbage collection", log)]
     assert re.search(r"worker \d+ loaded: ", log) and re.search(r"warmed by \d+ requests: ", log), log
     assert len(frozen) == 2 and 10_000 < frozen[0] < frozen[1], log
+    # what `bench pages` reads: the worker's full collections, if any ran (the file says the server records them)
+    assert pauses.exists()
+    assert all(re.fullmatch(r"\d+ \d+\.\d{3} \d+\.\d", line) for line in pauses.read_text().splitlines())
 
 
 def test_a_request_id_from_a_client_is_not_believed_without_a_trusted_proxy(settings):

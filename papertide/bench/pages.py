@@ -129,7 +129,8 @@ def bench_env(work: Path, page_cache: bool = True, database_url: str = "") -> di
     the protections); with `database_url`, its database on PostgreSQL."""
     env = {**os.environ, "PAPERTIDE_DATA_DIR": str(work), "PAPERTIDE_LOG_LEVEL": "WARNING",
            "PAPERTIDE_PAGE_CACHE_SECONDS": os.environ.get("PAPERTIDE_PAGE_CACHE_SECONDS", "30") if page_cache else "0",
-           "PAPERTIDE_API_RATE_LIMIT": "0", "PAPERTIDE_SEARCH_RATE_LIMIT": "0", "PAPERTIDE_SEARCH_QUERY_CACHE": "0"}
+           "PAPERTIDE_API_RATE_LIMIT": "0", "PAPERTIDE_SEARCH_RATE_LIMIT": "0", "PAPERTIDE_SEARCH_QUERY_CACHE": "0",
+           "PAPERTIDE_GC_PAUSE_LOG": str(work / "gc-pauses.log")}
     env.pop("PAPERTIDE_DATABASE_URL", None)
     if database_url:
         env["PAPERTIDE_DATABASE_URL"] = database_url
@@ -191,6 +192,7 @@ class LoadFigures:
     seconds: float
     latencies_ms: dict[str, list[float]] = field(default_factory=dict)
     errors: int = 0
+    gc_pauses_ms: list[float] | None = None  # the web processes' full collections meanwhile, where recorded
 
     def as_markdown(self) -> str:
         lines = ["| page | requests | req/s | p50 ms | p99 ms |", "|---|---|---|---|---|"]
@@ -206,13 +208,18 @@ class LoadFigures:
             lines.append(f"| **all** | {len(every):,} | {len(every) / self.seconds:,.0f} | {p50:.1f} | {p99:.1f} |")
         else:
             lines.append("| **all** | 0 | 0 | — | — |")
-        return "\n".join(lines) + f"\n\n{self.clients} concurrent clients for {self.seconds:.0f} s; {self.errors} errors."
+        pauses = "" if self.gc_pauses_ms is None else (
+            f" Full garbage collections in the web processes meanwhile: {len(self.gc_pauses_ms)}"
+            + (f", longest {max(self.gc_pauses_ms):.1f} ms." if self.gc_pauses_ms else "."))
+        return "\n".join(lines) + (f"\n\n{self.clients} concurrent clients for {self.seconds:.0f} s; {self.errors} errors."
+                                   + pauses)
 
 
 def run_load(base_port: int, paths: dict[str, list[str]], clients: int, seconds: float, warmup: float,
-             cookies: list[str] | None = None) -> LoadFigures:
+             cookies: list[str] | None = None, pause_log: Path | None = None) -> LoadFigures:
     """Closed loop: each client sends its next request as soon as the previous answer is read, each time as one
-    of the readers whose Cookie headers are given (chosen at random), or with no cookies."""
+    of the readers whose Cookie headers are given (chosen at random), or with no cookies. `pause_log`: where the
+    server writes its full garbage collections (PAPERTIDE_GC_PAUSE_LOG), counted for the measured time."""
     figures = LoadFigures(clients, seconds, {kind: [] for kind in paths})
     lock = threading.Lock()
     start_at = time.monotonic() + warmup
@@ -253,6 +260,13 @@ def run_load(base_port: int, paths: dict[str, list[str]], clients: int, seconds:
         thread.start()
     for thread in threads:
         thread.join()
+    if pause_log and pause_log.exists():
+        figures.gc_pauses_ms = []
+        wall_start, wall_stop = time.time() - (time.monotonic() - start_at), time.time() - (time.monotonic() - stop_at)
+        for line in pause_log.read_text().splitlines():
+            _, at, ms = line.split()
+            if wall_start <= float(at) <= wall_stop:
+                figures.gc_pauses_ms.append(float(ms))
     return figures
 
 
@@ -426,7 +440,9 @@ def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, second
                               env=env, check=True, capture_output=True, text=True)
         mixes = {f"paper pages with {comments} comments ({DISCUSSED_PAPERS} papers, both sorts)": {"discussed paper": [
             f"/papers/{arxiv_id}/{sort}" for arxiv_id in made.stdout.split() for sort in ("", "?comments=newest")]}}
+    Path(env["PAPERTIDE_GC_PAUSE_LOG"]).unlink(missing_ok=True)
     with Served(work, env, workers, threads, server_source) as served, SlowClients(served.port, slow_clients):
         return {(name, reader): run_load(served.port, paths, clients, seconds, warmup=3,
-                                         cookies=reader_cookies(reader, session_keys))
+                                         cookies=reader_cookies(reader, session_keys),
+                                         pause_log=Path(env["PAPERTIDE_GC_PAUSE_LOG"]))
                 for name, paths in (mixes or scenarios(env)).items() for reader in readers}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import os
+import time
 
 from gunicorn.app.base import BaseApplication
 
@@ -19,6 +20,8 @@ def _one_blas_thread(server, worker) -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
+    if pause_log := os.environ.get("PAPERTIDE_GC_PAUSE_LOG"):
+        gc.callbacks.append(_PauseLog(pause_log))
 
 
 # A full garbage collection walks every object the process tracks: ~120,000 once the site is loaded (Django,
@@ -37,6 +40,24 @@ def _freeze_warmed(worker, req, environ, resp) -> None:
     if worker.nr >= WARM_REQUESTS and not getattr(worker, "papertide_warmed", False):
         worker.papertide_warmed = True
         _freeze(worker, f"warmed by {worker.nr} requests")
+
+
+class _PauseLog:
+    """A garbage-collection callback appending each full collection ("pid unix-time milliseconds") to a file, for
+    `papertide bench pages` (PAPERTIDE_GC_PAUSE_LOG)."""
+
+    def __init__(self, path: str) -> None:
+        self.path, self.started = path, 0.0
+        open(path, "a").close()  # the bench tells "no full collection" from "a server that does not record them"
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self.started = time.perf_counter()
+            return
+        with open(self.path, "a") as log:
+            log.write(f"{os.getpid()} {time.time():.3f} {(time.perf_counter() - self.started) * 1000:.1f}\n")
 
 
 def _freeze(worker, when: str) -> None:
