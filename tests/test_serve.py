@@ -126,7 +126,7 @@ def test_the_loaded_site_is_kept_out_of_garbage_collection(tmp_path):
     process, base = start_server(tmp_path, "--no-demo", GC_PAUSE_LOG=str(pauses))
     try:
         wait_for_http(base + "/healthz", process)
-        connection = http.client.HTTPConnection(*urllib.parse.urlsplit(base).netloc.split(":"), timeout=30)
+        connection = http.client.HTTPConnection(urllib.parse.urlsplit(base).netloc, timeout=30)
         for _ in range(WARM_REQUESTS):
             connection.request("GET", "/healthz")
             assert connection.getresponse().read()

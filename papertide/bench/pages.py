@@ -261,12 +261,9 @@ def run_load(base_port: int, paths: dict[str, list[str]], clients: int, seconds:
     for thread in threads:
         thread.join()
     if pause_log and pause_log.exists():
-        figures.gc_pauses_ms = []
-        wall_start, wall_stop = time.time() - (time.monotonic() - start_at), time.time() - (time.monotonic() - stop_at)
-        for line in pause_log.read_text().splitlines():
-            _, at, ms = line.split()
-            if wall_start <= float(at) <= wall_stop:
-                figures.gc_pauses_ms.append(float(ms))
+        to_wall_clock = time.time() - time.monotonic()  # the log's times are Unix times
+        figures.gc_pauses_ms = [float(ms) for _, at, ms in map(str.split, pause_log.read_text().splitlines())
+                                if start_at <= float(at) - to_wall_clock <= stop_at]
     return figures
 
 
@@ -440,9 +437,10 @@ def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, second
                               env=env, check=True, capture_output=True, text=True)
         mixes = {f"paper pages with {comments} comments ({DISCUSSED_PAPERS} papers, both sorts)": {"discussed paper": [
             f"/papers/{arxiv_id}/{sort}" for arxiv_id in made.stdout.split() for sort in ("", "?comments=newest")]}}
-    Path(env["PAPERTIDE_GC_PAUSE_LOG"]).unlink(missing_ok=True)
+    pause_log = Path(env["PAPERTIDE_GC_PAUSE_LOG"])
+    pause_log.unlink(missing_ok=True)
     with Served(work, env, workers, threads, server_source) as served, SlowClients(served.port, slow_clients):
         return {(name, reader): run_load(served.port, paths, clients, seconds, warmup=3,
                                          cookies=reader_cookies(reader, session_keys),
-                                         pause_log=Path(env["PAPERTIDE_GC_PAUSE_LOG"]))
+                                         pause_log=pause_log)
                 for name, paths in (mixes or scenarios(env)).items() for reader in readers}

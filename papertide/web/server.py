@@ -20,19 +20,20 @@ def _one_blas_thread(server, worker) -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
-    if pause_log := os.environ.get("PAPERTIDE_GC_PAUSE_LOG"):
-        gc.callbacks.append(_PauseLog(pause_log))
 
 
-# A full garbage collection walks every object the process tracks: ~120,000 once the site is loaded (Django,
-# numpy, scipy, templates, URL patterns), 50-90 ms on a 2-core EPYC, during which no thread of the process runs. A
-# page takes ~1 ms, so those pauses made the p99 of every kind of page under load. What lives as long as the
+# A full garbage collection walks every object the process tracks: ~150,000 once the site is loaded (Django,
+# numpy, scipy, templates, URL patterns), 50 ms in one process alone and 90-150 ms under load on a 2-core EPYC,
+# during which no thread of the process runs. A page takes 1-2 ms, so those pauses made the p99 of every kind of
+# page under load. What lives as long as the
 # process is moved out of the collector's reach (gc.freeze): once the app is loaded, and again once the first
 # requests have loaded what is loaded lazily (templates, the vectors, the search model).
 WARM_REQUESTS = 200
 
 
 def _freeze_loaded(worker) -> None:
+    if pause_log := os.environ.get("PAPERTIDE_GC_PAUSE_LOG"):
+        gc.callbacks.append(_PauseLog(pause_log))
     _freeze(worker, "loaded")
 
 
