@@ -169,6 +169,7 @@ API_RATE_WINDOW = conf.env_int("API_RATE_WINDOW", 60, minimum=1, maximum=86_400)
 SEARCH_RATE_LIMIT = conf.env_int("SEARCH_RATE_LIMIT", 60, minimum=0)
 SEARCH_RATE_WINDOW = conf.env_int("SEARCH_RATE_WINDOW", 60, minimum=1, maximum=86_400)  # seconds
 SEARCH_QUERY_CACHE = conf.env_int("SEARCH_QUERY_CACHE", 2048, minimum=0)  # query vectors kept per web process
+SEARCH_QUERY_INT8 = conf.env_bool("SEARCH_QUERY_INT8", True)  # queries embedded with int8 matrix products
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -24,11 +24,34 @@ def test_numpy_and_sentence_transformers_agree(embedder, real_feed):
     assert np.min(np.sum(fast * reference, axis=1)) > 0.99999
 
 
-def test_vectors_are_unit_length_and_batches_do_not_change_them(embedder):
+def test_vectors_are_unit_length_and_batches_do_not_change_them():
+    embedder = Embedder(BUNDLED_MODEL, int8_queries=False)
     alone = embedder.embed_query("graph neural networks")
     batched = embedder.embed_documents(["graph neural networks", "a much longer text about something else"])
     assert abs(np.linalg.norm(alone) - 1) < 1e-5
     assert float(alone @ batched[0]) > 0.99999
+
+
+def test_int8_query_vectors_stay_close_to_float32_and_find_the_same_papers(embedder, real_feed):
+    """Queries are embedded with int8 matrix products by default; their vectors (short queries, titles, a pasted
+    abstract longer than the model reads) stay close to sentence-transformers' and rank the same papers first."""
+    from papertide.search.bert_int8 import Int8QueryEncoder
+
+    records = real_feed.records[:60]
+    documents = embedder.embed_documents([document_text(r.title, r.abstract) for r in records])
+    queries = ["contrastive loss for long-tailed recognition", "x", "Václav Vavryčuk ∑ 量子 🦜"]
+    queries += [r.title for r in records] + [" ".join(r.abstract for r in records[:4])]
+    assert type(embedder._query_encoder) is Int8QueryEncoder
+    fast = np.stack([embedder.embed_query(q) for q in queries])
+    reference = Embedder(BUNDLED_MODEL, int8_queries=False)
+    exact = np.stack([reference.embed_query(q) for q in queries])
+    assert np.allclose(np.linalg.norm(fast, axis=1), 1, atol=1e-5)
+    assert np.min(np.sum(fast * exact, axis=1)) > 0.99
+    titles = slice(3, 3 + len(records))
+    assert np.array_equal(np.argmax(fast[titles] @ documents.T, axis=1), np.argmax(exact[titles] @ documents.T, axis=1))
+    overlap = [len(set(np.argsort(-f @ documents.T)[:5]) & set(np.argsort(-e @ documents.T)[:5]))
+               for f, e in zip(fast, exact)]
+    assert np.mean(overlap) >= 4.5
 
 
 def test_a_query_asked_again_is_not_embedded_again():

@@ -135,7 +135,7 @@ def run_latency(size: int, data_dir: Path, embedder: Embedder, cache_dir: Path, 
         del vectors
 
         backend = SearchBackend(fulltext, vector_index, embedder.model_id)
-        report.timings_ms["query embedding (numpy MiniLM)"] = _time(queries, embedder.embed_query, embedder)
+        report.timings_ms[f"query embedding ({embedder.query_path})"] = _time(queries, embedder.embed_query, embedder)
         report.timings_ms[f"full text (tantivy, top {CANDIDATES})"] = _time(
             queries, lambda q: fulltext.search(parse_query(q), CANDIDATES))
         report.timings_ms[f"vector ({kind}, top {CANDIDATES}), embedding included"] = _time(
