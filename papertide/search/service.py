@@ -40,7 +40,7 @@ def _standardized(hits: Hits) -> dict[int, float]:
     scores = np.array([score for _, score in hits], dtype=np.float64)
     spread = scores.std()
     z = (scores - scores.mean()) / spread if spread > 0 else np.zeros_like(scores)
-    return {paper_id: float(value) for (paper_id, _), value in zip(hits, z, strict=True)}
+    return dict(zip([paper_id for paper_id, _ in hits], z.tolist(), strict=True))
 
 
 def fuse(text_hits: Hits, vector_hits: Hits, text_weight: float = FULL_TEXT_WEIGHT) -> Hits:

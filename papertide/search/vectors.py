@@ -137,7 +137,7 @@ class VectorIndex:
             found = [(int(ids[i]), float(scores[i])) for i in order]
         elif self._hnsw is not None:
             matches = self._hnsw.search(vector, want)
-            found = [(int(key), 1.0 - float(distance)) for key, distance in zip(matches.keys, matches.distances)]
+            found = list(zip(matches.keys.tolist(), (1.0 - matches.distances.astype(np.float64)).tolist()))
         else:
             scores = self.matrix @ vector
             top = np.argpartition(-scores, want)[:want] if len(scores) > want else np.arange(len(scores))
