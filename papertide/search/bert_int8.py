@@ -13,9 +13,13 @@ documents stay embedded in float32; docs/benchmarks.md has the search quality wi
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from papertide.search.bert_numpy import NumpyBertEncoder
+
+log = logging.getLogger(__name__)
 
 LINEARS = ("qkv", "out", "up", "down")
 
@@ -49,6 +53,9 @@ class Int8QueryEncoder:
             self.encode(["a query"])
         except RuntimeError as exc:  # a CPU or build without int8 kernels
             raise Int8Unavailable(str(exc)) from None
+        threads = torch.get_num_threads()
+        log.info("search queries are embedded with int8 matrix products (torch %s, %d thread%s)", torch.__version__,
+                 threads, "" if threads == 1 else "s")
 
     def _quantized(self, weight: np.ndarray):
         """int8 weights ([in, out]) and one float32 scale per output column."""

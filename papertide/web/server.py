@@ -12,13 +12,16 @@ from gunicorn.app.base import BaseApplication
 # A web process serves several requests at once: numpy's BLAS starting threads of its own for each query
 # embedding oversubscribed the cores (query embedding p50 39 ms instead of 14 ms with 8 clients searching on
 # 2 cores, p99 606 vs 74 ms through the API, issue #12). One BLAS thread per process, set before numpy loads in
-# a worker, and again after the fork in case the master had loaded it.
+# a worker, and again after the fork in case the master had loaded it. torch (the int8 query encoder) loads later,
+# at a worker's first search, and takes its thread count from OMP_NUM_THREADS then: one, whatever the operator's
+# shell exported for indexing (with 4, a busy 2-core machine took seconds for some queries).
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def _one_blas_thread(server, worker) -> None:
     from threadpoolctl import threadpool_limits
 
+    os.environ.update(dict.fromkeys(BLAS_THREAD_VARIABLES, "1"))
     threadpool_limits(1)
 
 
