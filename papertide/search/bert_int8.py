@@ -71,8 +71,9 @@ class Int8QueryEncoder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors, one row per text (float32), as `NumpyBertEncoder.encode` gives them."""
-        return np.stack([self._encode_one(text) for text in texts]) if texts else np.zeros((0, self.dimension),
-                                                                                             dtype=np.float32)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([self._encode_one(text) for text in texts])
 
     def _encode_one(self, text: str) -> np.ndarray:
         torch, base = self.torch, self.base
