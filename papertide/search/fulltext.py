@@ -244,8 +244,8 @@ class FullTextIndex:
 
 
 def _paper_ids(searcher: tantivy.Searcher, hits: list) -> list[int]:
-    # From the fast-field column, not the stored documents: loading 200 stored documents (a decompressed block each)
-    # was ~1/6 of a search's time outside the model.
+    # From the fast-field column, not the stored documents: loading a stored document decompresses its block, ~0.3 ms
+    # for a search's 200 hits and ~20 ms for a filter that 15,000 papers pass.
     return searcher.fast_field_values("paper_id", [address for _, address in hits])
 
 
