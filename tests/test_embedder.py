@@ -54,6 +54,24 @@ def test_int8_query_vectors_stay_close_to_float32_and_find_the_same_papers(embed
     assert np.mean(overlap) >= 4.5
 
 
+def test_a_torch_without_int8_products_embeds_queries_in_float32(monkeypatch, caplog):
+    """On a CPU or torch build whose int8 product fails, queries are embedded in float32 (said in the log), with the
+    same vectors as sentence-transformers, instead of failing every search."""
+    import torch
+
+    def unsupported(*args, **kwargs):
+        raise RuntimeError("_int_mm is not implemented for this CPU")
+
+    monkeypatch.setattr(torch, "_int_mm", unsupported)
+    embedder = Embedder(BUNDLED_MODEL)
+    with caplog.at_level("INFO", logger="papertide.search.embedder"):
+        vector = embedder.embed_query("graph neural networks")
+    assert embedder.query_path == "float32 numpy"
+    assert "query embedding in float32: _int_mm is not implemented for this CPU" in caplog.text
+    reference = embedder._sentence_transformer.encode(["graph neural networks"], normalize_embeddings=True)[0]
+    assert float(vector @ reference) > 0.99999
+
+
 def test_a_query_asked_again_is_not_embedded_again():
     from papertide.search.embedder import get_embedder
 
