@@ -42,7 +42,6 @@ class Int8QueryEncoder:
         self.base = base
         self.dimension = base.dimension
         to_torch = torch.from_numpy
-        self.embedding_norm = tuple(to_torch(a) for a in base.embedding_norm)
         self.layers = []
         for layer in base.layers:
             quantized = {name: (*self._quantized(layer[name + "_w"]), to_torch(layer[name + "_b"])) for name in LINEARS}
@@ -82,8 +81,7 @@ class Int8QueryEncoder:
         length, size = len(ids), self.dimension
         heads = base.heads
         with torch.inference_mode():
-            x = torch.from_numpy(base.word[ids] + base.position[:length] + base.token_type)
-            x = functional.layer_norm(x, (size,), *self.embedding_norm, eps=base.eps)
+            x = torch.from_numpy(base.embedded(ids))
             for layer in self.layers:
                 qkv = self._linear(x, layer["qkv"]).view(length, 3, heads, size // heads).permute(1, 2, 0, 3)
                 context = functional.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2])

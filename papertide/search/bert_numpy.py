@@ -91,11 +91,15 @@ class NumpyBertEncoder:
             )
         self.dimension = int(config["hidden_size"])
 
+    def embedded(self, ids: np.ndarray) -> np.ndarray:
+        """The input of the first layer for token ids ([length] or [batch, length])."""
+        x = self.word[ids] + self.position[:ids.shape[-1]] + self.token_type
+        return _layer_norm(x, *self.embedding_norm, self.eps)
+
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         batch, length = ids.shape
         heads, head_size = self.heads, self.dimension // self.heads
-        x = self.word[ids] + self.position[:length] + self.token_type
-        x = _layer_norm(x, *self.embedding_norm, self.eps)
+        x = self.embedded(ids)
         # Padding keys get a large negative score so softmax gives them no weight.
         key_bias = ((1.0 - mask[:, None, None, :]) * np.float32(-1e9)).astype(np.float32)
         scale = np.float32(1.0 / np.sqrt(head_size))
