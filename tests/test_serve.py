@@ -62,8 +62,8 @@ def test_serve_without_demo_leaves_an_empty_site(tmp_path):
 
 def test_first_run_indexes_the_demo_day_in_the_background(tmp_path, monkeypatch):
     """Search by meaning comes once the background index is built. Queries are embedded by the int8 encoder (torch,
-    loaded at a worker's first search) with one thread per web process, even with the operator's shell asking four
-    for indexing: the process's requests run on threads of their own."""
+    loaded at a worker's first search; or float32 where int8 is slower on this CPU) with one thread per web process,
+    even with the operator's shell asking four for indexing: the process's requests run on threads of their own."""
     monkeypatch.setenv("OMP_NUM_THREADS", "4")
     process, base = start_server(tmp_path)
     try:
@@ -81,7 +81,8 @@ def test_first_run_indexes_the_demo_day_in_the_background(tmp_path, monkeypatch)
     assert "ranked by meaning and words" in page
     first_card = page[page.index('class="card"'):]
     assert "Textured Gaussians for Enhanced 3D Scene Appearance Modeling" in first_card[:1500]
-    assert re.search(r"search queries are embedded with int8 matrix products \(torch [^,]+, 1 thread\)", log), log
+    assert re.search(r"(search queries are embedded with int8 matrix products|int8 matrix products are slower than "
+                     r"float32 on this CPU) \(torch [^,]+, 1 thread,", log), log
 
 
 def test_emailed_links_point_to_the_port_serve_was_given(server):

@@ -2,8 +2,11 @@
 
 Why: the query's forward pass was most of a search's cost (~11 ms of ~19 ms for a 20-token SciFact claim on a
 2-core EPYC), and its four matrix products per layer were most of that. Products of int8 matrices (`torch._int_mm`,
-VNNI on this CPU) run ~3x faster than float32 ones, and torch's fused layer norm, GELU and attention replace
+VNNI on an AVX-512 EPYC) run ~3x faster than float32 ones, and torch's fused layer norm, GELU and attention replace
 numpy's multi-pass ones.
+
+Only where it is faster: without VNNI (AVX2 only) torch's int8 product is ~15x slower than float32, so each
+process times both paths on a query when it loads the encoder and keeps float32 where int8 does not win.
 
 How: each weight matrix is quantized once per output channel, each activation row (one token) when it is used,
 symmetrically, so a token with an outlier value does not cost the others their resolution: the query vector stays
@@ -14,6 +17,7 @@ documents stay embedded in float32; docs/benchmarks.md has the search quality wi
 from __future__ import annotations
 
 import logging
+import time
 
 import numpy as np
 
@@ -22,6 +26,8 @@ from papertide.search.bert_numpy import NumpyBertEncoder
 log = logging.getLogger(__name__)
 
 LINEARS = ("qkv", "out", "up", "down")
+# A query of a typical length (~25 tokens) to check and time the int8 path against float32 with.
+CALIBRATION_QUERY = "Self-supervised pretraining of vision transformers improves few-shot object detection on COCO"
 
 
 class Int8Unavailable(Exception):
@@ -31,7 +37,7 @@ class Int8Unavailable(Exception):
 class Int8QueryEncoder:
     """Embeds one text at a time (a search query) with the weights of a `NumpyBertEncoder`; unit vectors."""
 
-    def __init__(self, base: NumpyBertEncoder) -> None:
+    def __init__(self, base: NumpyBertEncoder, only_if_faster: bool = True) -> None:
         try:
             import torch
         except ImportError:
@@ -49,12 +55,35 @@ class Int8QueryEncoder:
             quantized["norm2"] = tuple(to_torch(a) for a in layer["norm2"])
             self.layers.append(quantized)
         try:
-            self.encode(["a query"])
+            self.encode([CALIBRATION_QUERY])
         except RuntimeError as exc:  # a CPU or build without int8 kernels
             raise Int8Unavailable(str(exc)) from None
         threads = torch.get_num_threads()
-        log.info("search queries are embedded with int8 matrix products (torch %s, %d thread%s)", torch.__version__,
-                 threads, "" if threads == 1 else "s")
+        where = f"torch {torch.__version__}, {threads} thread{'' if threads == 1 else 's'}"
+        if only_if_faster:
+            int8, float32 = self._timings()
+            where += f", {torch.backends.cpu.get_cpu_capability()}: {int8:.1f} ms a query against {float32:.1f} ms"
+            if int8 >= float32:
+                raise Int8Unavailable(f"int8 matrix products are slower than float32 on this CPU ({where})")
+        log.info("search queries are embedded with int8 matrix products (%s)", where)
+
+    def _timings(self) -> tuple[float, float]:
+        """Milliseconds a query takes in int8 and in float32 here, each the fastest of a few tries (a busy
+        machine only slows tries down). Without VNNI (AVX2 only: many EPYCs before Zen 4) torch's int8
+        product runs ~20x slower than float32, not 2x faster: the path is chosen by measuring, not by the CPU's
+        name."""
+        def fastest(encode, tries: int, give_up: float = float("inf")) -> float:
+            best = float("inf")
+            for _ in range(tries):
+                started = time.perf_counter()
+                encode([CALIBRATION_QUERY])
+                best = min(best, (time.perf_counter() - started) * 1000)
+                if best > give_up:
+                    break
+            return best
+
+        float32 = fastest(self.base.encode, 3)
+        return fastest(self.encode, 3, give_up=float32), float32
 
     def _quantized(self, weight: np.ndarray):
         """int8 weights ([in, out]) and one float32 scale per output column."""
