@@ -11,7 +11,13 @@ def machine_summary() -> str:
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as fh:
-            cpu = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), cpu)
+            info = fh.read().splitlines()
+        cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), cpu)
+        flags = set(next((line.split(":", 1)[1].split() for line in info if line.startswith("flags")), []))
+        # Machines sold under one name differ where it matters here: int8 query embedding needs VNNI.
+        vector = next((name for flag, name in (("avx512_vnni", "AVX-512 VNNI"), ("avx512f", "AVX-512"),
+                                               ("avx2", "AVX2")) if flag in flags), "")
+        cpu += f" ({vector})" if vector else ""
     except OSError:
         pass
     try:
