@@ -70,7 +70,7 @@ class Int8QueryEncoder:
     def _timings(self) -> tuple[float, float]:
         """Milliseconds a query takes in int8 and in float32 here, each the fastest of a few tries (a busy
         machine only slows tries down). Without VNNI (AVX2 only: many EPYCs before Zen 4) torch's int8
-        product runs ~20x slower than float32, not 2x faster: the path is chosen by measuring, not by the CPU's
+        product runs ~15x slower than float32, not 2x faster: the path is chosen by measuring, not by the CPU's
         name."""
         def fastest(encode, tries: int, give_up: float = float("inf")) -> float:
             best = float("inf")
