@@ -142,8 +142,9 @@ def test_co_save_scores_match_the_formulas_by_hand():
 
 
 def test_readers_ranked_together_get_the_rankings_they_get_alone(django_user_model):
-    """A digest run ranks a batch of subscribers at once (recs.ranking.rank_many): each must get exactly the order,
-    scores and reasons their ranking alone gives, with the community's and the dismissed papers' parts in play."""
+    """A digest run ranks a batch of subscribers at once (recs.ranking.rank_many): each must get exactly the order
+    and reasons their ranking alone gives, and its scores, with the community's and the dismissed papers' parts in
+    play."""
     from papertide.recs.foryou import Signals, recommend_many
 
     for n in range(3):
@@ -160,7 +161,9 @@ def test_readers_ranked_together_get_the_rankings_they_get_alone(django_user_mod
     for signals, batch in zip(readers, together):
         alone = recommend(candidates, signals.liked, signals.disliked, exclude_liked=False)
         assert batch.ids.tolist() == alone.ids.tolist()
-        assert batch.scores == pytest.approx(alone.scores.tolist(), abs=1e-9)
+        # The cosines are float32 matrix products, and BLAS sums a product of another shape in another order: on an
+        # AVX2 EPYC scores differed by up to 2e-8 (on the Zen 4 not at all). Within float32's rounding, then.
+        assert batch.scores == pytest.approx(alone.scores.tolist(), abs=1e-6)
         assert [s.reason for s in batch[:40]] == [s.reason for s in alone[:40]]
     assert together[0].ids.tolist() != together[1].ids.tolist()
 
