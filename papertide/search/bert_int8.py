@@ -71,8 +71,8 @@ class Int8QueryEncoder:
     def _timings(self) -> tuple[float, float]:
         """Milliseconds a query takes in int8 and in float32 here, each the fastest of a few tries (a busy
         machine only slows tries down). Without VNNI (AVX2 only: many EPYCs before Zen 4) torch's int8
-        product runs ~15x slower than float32, not 2x faster: the path is chosen by measuring, not by the CPU's
-        name."""
+        product runs ~15x slower than float32, not 2x faster; such CPUs are ruled out by their flags before this
+        (cpu.only_avx2), and for every other one (AVX-512 without VNNI, ARM, …) only measuring tells."""
         def fastest(encode, tries: int, give_up: float = float("inf")) -> float:
             best = float("inf")
             for _ in range(tries):
