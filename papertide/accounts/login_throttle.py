@@ -36,4 +36,4 @@ def admit(request: HttpRequest, scope: str) -> int:
 def forget_attempts(request: HttpRequest, scope: str) -> None:
     """After a successful log-in: its failed attempts no longer count."""
     for s, c, _ in _clients(request, scope):
-        throttle.forget(s, c, settings.LOGIN_RATE_WINDOW)
+        throttle.forget(s, c)

@@ -14,7 +14,7 @@ READ_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def rate_limit(request: HttpRequest) -> tuple[bool, dict[str, str]]:
-    """Fixed-window counting per client address (or logged-in reader), shared by all web workers through the cache."""
+    """Counted per client address (or logged-in reader) in windows every web worker shares (papertide/throttle.py)."""
     limit, window = settings.API_RATE_LIMIT, settings.API_RATE_WINDOW
     if not limit:
         return True, {}

@@ -18,8 +18,8 @@ class SharedCacheEntry(models.Model):
 
 
 class ThrottleCount(models.Model):
-    """One fixed window of one rate limit for one client: counted with one atomic upsert, whichever machine the
-    request reached."""
+    """The current window of one rate limit for one client (papertide/throttle.py): counted with one atomic upsert,
+    whichever machine the request reached."""
 
     key = models.CharField(max_length=255, primary_key=True)
     used = models.PositiveIntegerField()
