@@ -174,6 +174,7 @@ def test_new_papers_are_placed_on_the_map_without_moving_the_others(tmp_path, se
     service.get_backend.cache_clear()
     load_demo_day()
     run_index(progress=False)
+    projection.update(rebuild=True)  # not the demo's shipped map (fitted on all its papers): fitted on a sample
     before = projection.read()
     ingest_ids(["astro-ph/0601001"])
     report = run_index(progress=False)
@@ -195,4 +196,42 @@ def test_new_papers_are_placed_on_the_map_without_moving_the_others(tmp_path, se
     assert projection.read() is None
     assert projection.update() == len(after.ids)
     assert np.array_equal(projection.read().ids, after.ids)
+    service.get_backend.cache_clear()
+
+
+@pytest.mark.django_db
+def test_the_demo_day_ships_its_map_so_a_first_run_fits_none(tmp_path, settings):
+    """After a change to topics/projection.py, `python -m papertide.demo` writes the demo's map file again."""
+    import datetime as dt
+
+    from papertide.demo import load_demo_day, load_demo_map
+    from papertide.papers.upsert import upsert_papers
+    from papertide.search import service
+    from papertide.search.indexer import run_index
+    from papertide.sources.records import PaperRecord
+    from papertide.topics import projection
+
+    settings.SEARCH_INDEX_DIR = tmp_path / "index"
+    service.get_backend.cache_clear()
+    load_demo_day()
+    shipped = projection.read()
+    assert np.array_equal(shipped.ids, np.sort(Paper.objects.values_list("pk", flat=True)))
+    assert run_index(progress=False).mapped == 0 and projection.read().version == shipped.version
+
+    projection.update(rebuild=True)  # what the index stage fits today
+    fitted = projection.read()
+    assert np.array_equal(fitted.topic, shipped.topic)
+    assert [r["label"] for r in fitted.info["regions"]] == [r["label"] for r in shipped.info["regions"]]
+    rows = np.random.default_rng(0).choice(len(shipped.ids), 300, replace=False)
+
+    def distances(xy):
+        return np.linalg.norm(xy[rows, None] - xy[None, rows], axis=2).ravel()
+
+    assert np.corrcoef(distances(shipped.xy), distances(fitted.xy))[0, 1] > 0.9  # the same layout, give or take
+
+    for name in ("map.json", "map-ids.npy"):
+        (settings.SEARCH_INDEX_DIR / name).unlink()
+    upsert_papers([PaperRecord(arxiv_id="2412.00001", source="arxiv-api", title="Not a demo paper",
+                               published=dt.datetime(2024, 12, 2, tzinfo=dt.UTC))])
+    assert load_demo_map() == 0 and projection.read() is None  # a site with other papers gets a map fitted to them
     service.get_backend.cache_clear()

@@ -107,18 +107,25 @@ def update(*, rebuild: bool = False) -> int:
         xy = np.concatenate([known_xy, new_xy])[order]
         placed = len(new_ids)
     topic, regions = _regions(ids, xy, vectors, centre, base_ids)
+    fitted_on = len(ids) if old is None else old.info["fitted_on"]  # the site's size then, not the sample's
+    write(ids, xy, topic, base_ids, model=vectors.model_name(), fitted_on=fitted_on, regions=regions)
+    log.info("map: %d papers placed (%d on the map) in %.1f s", placed, len(ids), time.monotonic() - started)
+    return placed
+
+
+def write(ids: np.ndarray, xy: np.ndarray, topic: np.ndarray, base_ids: np.ndarray, *, model: str, fitted_on: int,
+          regions: list[dict]) -> None:
+    """Replace the map's files, the manifest last (`read` checks that the files agree with it)."""
+    directory().mkdir(parents=True, exist_ok=True)
     _save("map-ids.npy", ids.astype(np.int64))
     _save("map-xy.npy", xy.astype(np.float32))
     _save("map-topic.npy", topic.astype(np.uint8))
     _save("map-base.npy", base_ids.astype(np.int64))
-    fitted_on = len(ids) if old is None else old.info["fitted_on"]  # the site's size then, not the sample's
-    info = {"model": vectors.model_name(), "count": int(len(ids)), "fitted_on": int(fitted_on),
+    info = {"model": model, "count": int(len(ids)), "fitted_on": int(fitted_on),
             "version": f"{len(ids)}-{int(time.time() * 1000)}", "regions": regions}
     tmp = directory() / "map.json.tmp"
     tmp.write_text(json.dumps(info))
     os.replace(tmp, directory() / "map.json")
-    log.info("map: %d papers placed (%d on the map) in %.1f s", placed, len(ids), time.monotonic() - started)
-    return placed
 
 
 def _fit(ids: np.ndarray, vectors, centre: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
