@@ -32,9 +32,8 @@ fit = time.perf_counter() - started
 found = projection.read()
 newest = np.sort(found.ids)[-1000:]
 keep = ~np.isin(found.ids, newest)
-for name, array in (("map-ids.npy", found.ids[keep]), ("map-xy.npy", found.xy[keep]), ("map-topic.npy", found.topic[keep])):
-    projection._save(name, array)
-(projection.directory() / "map.json").write_text(json.dumps(found.info | {"count": int(keep.sum())}))
+projection.write(found.ids[keep], found.xy[keep], found.topic[keep], np.load(projection.directory() / "map-base.npy"),
+                 model=found.info["model"], fitted_on=found.info["fitted_on"], regions=found.info["regions"])
 started = time.perf_counter()
 placed = projection.update()
 place = time.perf_counter() - started
