@@ -62,6 +62,28 @@ def test_a_changed_abstract_is_embedded_again_and_only_that_paper(index_dir):
 
 
 @pytest.mark.django_db
+def test_a_paper_edited_while_its_chunk_is_embedded_is_embedded_again_with_its_new_text(index_dir, monkeypatch):
+    from papertide.search.embedder import Embedder
+
+    load_demo_day()
+    embed = Embedder.embed_documents
+    edited = []
+
+    def edited_meanwhile(self, texts, **options):
+        if not edited:  # an import lands while the first chunk is embedded
+            upsert_papers([PaperRecord(arxiv_id="2411.18625", source="arxiv-api", version=2,
+                                       abstract="We study the migration patterns of arctic terns.")])
+            edited.append(True)
+        return embed(self, texts, **options)
+
+    monkeypatch.setattr(Embedder, "embed_documents", edited_meanwhile)
+    report = run_index(chunk_size=2000, progress=False)  # one chunk: every paper was read before the edit
+    assert edited and report.embedded == 1 and not Paper.objects.filter(index_pending=True).exists()
+    top = service.search("migration of arctic birds", limit=1).paper_ids
+    assert Paper.objects.get(id=top[0]).arxiv_id == "2411.18625"
+
+
+@pytest.mark.django_db
 def test_rebuild_recreates_the_indexes_from_the_database(index_dir):
     load_demo_day()
     run_index(progress=False)

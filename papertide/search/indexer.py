@@ -12,12 +12,14 @@ import datetime as dt
 import fcntl
 import hashlib
 import logging
+import operator
 import os
 import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import reduce
 
 import numpy as np
 from django.conf import settings
@@ -95,9 +97,9 @@ def _all_indexed() -> Iterator[IndexedPaper]:
         yield from (_indexed(p) for p in Paper.objects.filter(id__in=chunk).only(*FIELDS))
 
 
-def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start:start + size]
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 FIELDS = ["id", "arxiv_id", "title", "abstract", "authors", "categories", "announced_on", "published", "modified_at"]
@@ -226,9 +228,11 @@ def _embed_chunk(ids: list[int], model: str) -> tuple[list[int], int]:
             unique_fields=["paper"],
             update_fields=["model", "vector", "text_hash", "created_at"],
         )
-        for paper in papers:
-            # A paper changed since we read it stays pending for the next run.
-            Paper.objects.filter(pk=paper.pk, modified_at=paper.modified_at).update(index_pending=False)
+        # A paper changed since we read it stays pending, for the next claim. A few hundred papers to a statement:
+        # SQLite's parser nests each OR one level deeper, up to 1,000.
+        for group in _chunks(papers, 200):
+            unchanged = reduce(operator.or_, (Q(pk=paper.pk, modified_at=paper.modified_at) for paper in group))
+            Paper.objects.filter(unchanged).update(index_pending=False)
         Paper.objects.filter(pk__in=ids).update(index_claimed_until=None, index_claimed_by="")
     return [paper.pk for paper in to_embed], len(papers) - len(to_embed)
 
