@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -185,6 +186,29 @@ class Served:
         self.process.wait(timeout=30)
         self.log.close()
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server and its worker processes (Linux's /proc; NaN where there is none)."""
+        return process_tree_cpu_seconds(self.process.pid)
+
+
+def process_tree_cpu_seconds(root: int) -> float:
+    """User + system CPU seconds of a process and its children (not grandchildren: gunicorn's workers are
+    children of its master)."""
+    total, ticks = 0, os.sysconf("SC_CLK_TCK")
+    try:
+        entries = [entry for entry in os.listdir("/proc") if entry.isdigit()]
+    except OSError:
+        return float("nan")
+    for entry in entries:
+        try:
+            # Fields after the command name, which may hold spaces: state, ppid, …, utime (11), stime (12).
+            fields = Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(entry) == root or int(fields[1]) == root:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
 
 @dataclass
 class LoadFigures:
@@ -193,6 +217,7 @@ class LoadFigures:
     latencies_ms: dict[str, list[float]] = field(default_factory=dict)
     errors: int = 0
     gc_pauses_ms: list[float] | None = None  # the web processes' full collections meanwhile, where recorded
+    server_cpu_s: float = float("nan")  # CPU seconds the web processes used in the measured time
 
     def as_markdown(self) -> str:
         lines = ["| page | requests | req/s | p50 ms | p99 ms |", "|---|---|---|---|---|"]
@@ -211,15 +236,21 @@ class LoadFigures:
         pauses = "" if self.gc_pauses_ms is None else (
             f" Full garbage collections in the web processes meanwhile: {len(self.gc_pauses_ms)}"
             + (f", longest {max(self.gc_pauses_ms):.1f} ms." if self.gc_pauses_ms else "."))
+        cores = len(os.sched_getaffinity(0))
+        cpu = "" if self.server_cpu_s != self.server_cpu_s else (  # NaN: not measured
+            f" The web processes used {self.server_cpu_s / self.seconds:.2f} of {cores} cores"
+            + (f", {self.server_cpu_s * 1000 / len(every):.1f} ms of CPU a request." if every else "."))
         return "\n".join(lines) + (f"\n\n{self.clients} concurrent clients for {self.seconds:.0f} s; {self.errors} errors."
-                                   + pauses)
+                                   + cpu + pauses)
 
 
 def run_load(base_port: int, paths: dict[str, list[str]], clients: int, seconds: float, warmup: float,
-             cookies: list[str] | None = None, pause_log: Path | None = None) -> LoadFigures:
+             cookies: list[str] | None = None, pause_log: Path | None = None,
+             server_cpu: Callable[[], float] | None = None) -> LoadFigures:
     """Closed loop: each client sends its next request as soon as the previous answer is read, each time as one
     of the readers whose Cookie headers are given (chosen at random), or with no cookies. `pause_log`: where the
-    server writes its full garbage collections (PAPERTIDE_GC_PAUSE_LOG), counted for the measured time."""
+    server writes its full garbage collections (PAPERTIDE_GC_PAUSE_LOG), counted for the measured time.
+    `server_cpu`: the server's CPU seconds so far, read as the measured time starts and ends."""
     figures = LoadFigures(clients, seconds, {kind: [] for kind in paths})
     lock = threading.Lock()
     start_at = time.monotonic() + warmup
@@ -258,6 +289,11 @@ def run_load(base_port: int, paths: dict[str, list[str]], clients: int, seconds:
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     for thread in threads:
         thread.start()
+    if server_cpu:
+        time.sleep(max(0.0, start_at - time.monotonic()))
+        cpu_at_start = server_cpu()
+        time.sleep(max(0.0, stop_at - time.monotonic()))
+        figures.server_cpu_s = server_cpu() - cpu_at_start
     for thread in threads:
         thread.join()
     if pause_log and pause_log.exists():
@@ -442,5 +478,5 @@ def run_pages_benchmark(work: Path, papers: int, days: int, clients: int, second
     with Served(work, env, workers, threads, server_source) as served, SlowClients(served.port, slow_clients):
         return {(name, reader): run_load(served.port, paths, clients, seconds, warmup=3,
                                          cookies=reader_cookies(reader, session_keys),
-                                         pause_log=pause_log)
+                                         pause_log=pause_log, server_cpu=served.cpu_seconds)
                 for name, paths in (mixes or scenarios(env)).items() for reader in readers}
