@@ -141,3 +141,23 @@ def test_recount_repairs_counts_that_went_wrong_and_only_those(tmp_path):
         assert db.execute("SELECT trend_log FROM papers_dailyentry").fetchone()[0] != 0
     again = run_papertide(tmp_path, "recount")
     assert "repaired: 0 papers' upvote counts" in again.stdout and "0 comments' scores" in again.stdout
+
+
+def test_bench_pages_counts_the_cpu_of_the_server_and_its_workers():
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from papertide.bench.pages import process_tree_cpu_seconds
+
+    # A parent (like gunicorn's master) whose child burns 0.5 s of CPU, measured by itself, then waits to be read.
+    burn = ("import time\nwhile time.process_time() < 0.5: pass\nprint('done', flush=True)\ntime.sleep(60)")
+    parent = subprocess.Popen([sys.executable, "-c", f"import subprocess, sys; subprocess.run([sys.executable, '-c', "
+                               f"{burn!r}])"], stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert parent.stdout.readline() == "done\n"
+        assert 0.5 <= process_tree_cpu_seconds(parent.pid) < 5
+    finally:
+        os.killpg(parent.pid, signal.SIGKILL)
+        parent.wait()
