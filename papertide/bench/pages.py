@@ -14,6 +14,7 @@ import datetime as dt
 import gc
 import http.client
 import json
+import math
 import os
 import random
 import shutil
@@ -236,9 +237,8 @@ class LoadFigures:
         pauses = "" if self.gc_pauses_ms is None else (
             f" Full garbage collections in the web processes meanwhile: {len(self.gc_pauses_ms)}"
             + (f", longest {max(self.gc_pauses_ms):.1f} ms." if self.gc_pauses_ms else "."))
-        cores = len(os.sched_getaffinity(0))
-        cpu = "" if self.server_cpu_s != self.server_cpu_s else (  # NaN: not measured
-            f" The web processes used {self.server_cpu_s / self.seconds:.2f} of {cores} cores"
+        cpu = "" if math.isnan(self.server_cpu_s) else (
+            f" The web processes used {self.server_cpu_s / self.seconds:.2f} of {os.cpu_count()} cores"
             + (f", {self.server_cpu_s * 1000 / len(every):.1f} ms of CPU a request." if every else "."))
         return "\n".join(lines) + (f"\n\n{self.clients} concurrent clients for {self.seconds:.0f} s; {self.errors} errors."
                                    + cpu + pauses)
